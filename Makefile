@@ -1,0 +1,55 @@
+# GameDay Kit: `make lab` runs the kit, `make test` passes the tests.
+# Both work on a fresh machine with only python3 (3.11+) and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATASET ?= datasets/leaked-key
+PORT   ?= 8888
+
+.PHONY: lab test lint format unit notebooks bench dataset clean help
+
+help:
+	@echo "make lab       set up .venv, generate the default data set, start JupyterLab"
+	@echo "make test      set up .venv, then lint, unit tests and notebook tests"
+	@echo "make lint      ruff check + ruff format --check"
+	@echo "make bench     run the speed benchmarks (numbers go in README)"
+	@echo "make clean     remove .venv and generated data sets"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "GameDay Kit needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(DATASET)/gameday.duckdb: | $(STAMP)
+	$(BIN)/gameday generate --out $(DATASET)
+
+dataset: $(STAMP) $(DATASET)/gameday.duckdb
+
+lab: dataset
+	$(BIN)/jupyter lab --no-browser --port=$(PORT) --ServerApp.root_dir=notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests benchmarks
+	$(BIN)/ruff format --check helpers tests benchmarks
+
+unit: $(STAMP)
+	$(BIN)/pytest -m 'not slow'
+
+test: lint $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_queries.py
+
+format: $(STAMP)
+	$(BIN)/ruff format helpers tests benchmarks
+	$(BIN)/ruff check --fix helpers tests benchmarks
+
+clean:
+	rm -rf $(VENV) datasets/*/
