@@ -1,0 +1,147 @@
+"""The DuckDB catalog: one typed table per log source, views, and the data dictionary.
+
+Tables are created from each source's :class:`~helpers.schema.Table`, so the
+columns, their types and the dictionary printed by ``gameday describe`` (and
+written to ``datasets/README.md``) come from one place.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from helpers import cloudtrail, guardduty, vpcflow
+from helpers.schema import Table
+
+TABLES: tuple[Table, ...] = (cloudtrail.TABLE, vpcflow.TABLE, guardduty.TABLE)
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES:
+        con.execute(table.ddl())
+
+
+def finish_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    """Views that make the tables easier to use; checkpoint so the file is complete."""
+    con.execute(guardduty.LATEST_VIEW_SQL)
+    con.execute("CHECKPOINT")
+
+
+def data_dictionary(markdown: bool = True) -> str:
+    """Every table and column with what it means, as Markdown (or plain text)."""
+    lines: list[str] = []
+    for table in TABLES:
+        if markdown:
+            lines += [
+                f"### `{table.name}`",
+                "",
+                f"One row: {table.row}.",
+                "",
+                "| column | type | meaning |",
+                "| --- | --- | --- |",
+            ]
+            lines += [f"| `{c.name}` | {c.type} | {c.description} |" for c in table.columns]
+        else:
+            lines += [f"{table.name}: one row is {table.row}"]
+            width = max(len(c.name) for c in table.columns)
+            lines += [f"  {c.name:<{width}}  {c.type:<9}  {c.description}" for c in table.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def as_views(table: pa.Table) -> pa.Table:
+    """String columns as Arrow string views: DuckDB takes them in without a copy per value."""
+    return pa.table(
+        {
+            name: col.cast(pa.string_view()) if pa.types.is_string(col.type) else col
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+    )
+
+
+class CatalogWriter:
+    """Appends Arrow tables to catalog tables on a thread of its own.
+
+    DuckDB releases the GIL while it stores a chunk, so the next chunk's events are
+    built meanwhile. A bounded queue keeps at most two chunks waiting (memory).
+    Strings are stored with zstd: smaller files and faster loads for log text.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.con = duckdb.connect(str(db_path))
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("SET force_compression = 'zstd'")
+        self.con.execute("SET preserve_insertion_order = false")
+        create_tables(self.con)
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="catalog-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            name, table = item
+            if self._error is not None:
+                continue
+            try:
+                chunk_rows = as_views(table)  # noqa: F841 - read by DuckDB's replacement scan
+                self.con.execute(f"INSERT INTO {name} SELECT * FROM chunk_rows")
+            except BaseException as exc:  # re-raised on the caller's thread by close()
+                self._error = exc
+
+    def append(self, name: str, table: pa.Table) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((name, table))
+
+    def close(self, raise_errors: bool = True) -> duckdb.DuckDBPyConnection:
+        """Wait for every queued chunk; return the connection for the finishing touches."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None and raise_errors:
+            raise self._error
+        self.con.execute("RESET force_compression")
+        return self.con
+
+
+def connect(dataset_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(Path(dataset_dir) / "gameday.duckdb"), read_only=read_only)
+
+
+DATASETS_README_HEAD = """# Data sets
+
+`gameday generate` writes each data set into a folder here (`datasets/<scenario>` by
+default; the folders are git-ignored). A data set holds:
+
+- `raw/AWSLogs/...`: the native log files, laid out exactly as AWS delivers them to S3
+  (CloudTrail `.json.gz`, VPC Flow Logs `.log.gz`, GuardDuty `.jsonl.gz`);
+- `gameday.duckdb`: the DuckDB catalog, one typed table per source (below);
+- `dataset.json`: what the data set is (scenario, scale, account, home region, time zone, week);
+- `answers.json`: the questions' answers as salted hashes, never in plain text;
+- `progress/`: each participant's attempts log (JSON lines).
+
+The answer key with the plain answers and the ground truth is written elsewhere
+(`answers/keys/<data set>.json`), for trainers only.
+
+Open the catalog from a notebook with `helpers.open_dataset()` and `helpers.sql("...")`,
+or from a shell with `duckdb datasets/leaked-key/gameday.duckdb`. All times are UTC.
+
+## Tables
+
+This dictionary is generated from the code (`gameday describe --markdown`); a test
+keeps it in step.
+
+"""
+
+
+def datasets_readme() -> str:
+    """The text of ``datasets/README.md``: the layout and the data dictionary."""
+    return DATASETS_README_HEAD + data_dictionary(markdown=True).rstrip() + "\n"

@@ -1,0 +1,292 @@
+"""``gameday generate``: storyline + seed -> native files + DuckDB catalog + answer key.
+
+Data flows one way. The week is cut into chunks aligned to 5 minutes; for each
+chunk the background and the storyline's events are built as columns, written
+as AWS's native files and appended to the catalog, so memory stays bounded at
+any scale. The answer key (plaintext answers and ground truth) goes outside the
+data set; the data set gets only hashed answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers import cloudtrail, guardduty, vpcflow
+from helpers.background import MS_DAY, MS_HOUR, Background, Chunk
+from helpers.catalog import CatalogWriter, finish_catalog
+from helpers.errors import DatasetError, UsageError
+from helpers.findings import benign_findings
+from helpers.paths import (
+    DEFAULT_SCALE,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    default_dataset_dir,
+    default_key_path,
+)
+from helpers.quiz import unlock
+from helpers.quiz.answers import Checker, answer_key, expected_normalised, write_answers
+from helpers.quiz.normalise import Rules
+from helpers.storylines import get_storyline, questions_for
+from helpers.traffic import Traffic
+from helpers.world import build_world
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How busy the account is: a rate multiplier and the chunk size that keeps memory low."""
+
+    name: str
+    rate: float
+    chunk_hours: int
+    description: str
+
+
+SCALES = {
+    "small": Scale("small", 0.05, 24, "for tests: about 50k CloudTrail events, a few seconds"),
+    "workshop": Scale(
+        "workshop", 1.0, 12, "the default: 7 days, about 1M CloudTrail events, 2M flows"
+    ),
+    "large": Scale("large", 50.0, 1, "at least 50M CloudTrail events, generated in hourly chunks"),
+}
+
+#: What the generator writes into a data set folder (and --force may remove).
+GENERATED = (
+    "raw",
+    "gameday.duckdb",
+    "gameday.duckdb.wal",
+    "dataset.json",
+    "answers.json",
+    "debrief.sealed.json",
+)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What ``generate`` made, for the CLI's report and for tests."""
+
+    out: Path
+    key_path: Path
+    counts: dict[str, int]
+    seconds: float
+
+
+def check_options(scenario: str, seed: Any, scale: str) -> None:
+    get_storyline(scenario)
+    if scale not in SCALES:
+        raise UsageError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise UsageError(f"--seed must be a whole number >= 0, not {seed!r}")
+
+
+def prepare_out(out: Path, force: bool) -> None:
+    """Make ``out`` ready; refuse to overwrite without ``force``; with it, remove only ours."""
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"--out {out} is a file, not a folder")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise DatasetError(
+                f"--out {out} already holds files: pass --force to replace the data set "
+                "(only what the generator wrote is removed)"
+            )
+        for name in GENERATED:
+            path = out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise DatasetError(f"--out {out} is not writable: {exc.strerror or exc}") from None
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        unit="chunk",
+        desc="generating",
+        file=sys.stderr,
+        disable=None if enabled else True,
+    )
+
+
+def _slice(table: pa.Table, column: str, start, end) -> pa.Table:
+    col = table.column(column)
+    mask = pc.and_(pc.greater_equal(col, start), pc.less(col, end))
+    return table.filter(mask)
+
+
+def generate(
+    scenario: str = DEFAULT_SCENARIO,
+    seed: int = DEFAULT_SEED,
+    scale: str = DEFAULT_SCALE,
+    out: Path | None = None,
+    force: bool = False,
+    key_out: Path | None = None,
+    progress: bool = True,
+) -> Generated:
+    """Generate a data set: native logs under ``out/raw``, ``out/gameday.duckdb``, the key.
+
+    >>> generate("leaked-key", 7, "small", Path("/tmp/ds"), force=True)  # doctest: +SKIP
+    """
+    import time
+
+    started = time.perf_counter()
+    check_options(scenario, seed, scale)
+    seed = int(seed)
+    sc = SCALES[scale]
+    out = Path(out) if out is not None else default_dataset_dir(scenario)
+    prepare_out(out, force)
+    key_path = Path(key_out) if key_out is not None else default_key_path(out)
+
+    storyline = get_storyline(scenario)
+    world = build_world(seed)
+    rng = np.random.default_rng([seed, 3])
+    incident = storyline.plan(world, rng)
+    background = Background(world, sc.rate, incident)
+    traffic = Traffic(world, sc.rate)
+    injection = storyline.inject(world, rng, incident)
+    injected_ct = injection.cloudtrail_table()
+    injected_flows = injection.flows_table()
+
+    raw = out / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    salt = f"{scenario}:{seed}:{scale}"
+    db_path = out / "gameday.duckdb"
+    writer = CatalogWriter(db_path)
+    con = writer.con
+    counts = {"cloudtrail": 0, "vpc_flow": 0, "guardduty": 0}
+    console_users: set[str] = set()
+    try:
+        week_start = int(world.start.timestamp() * 1000)
+        step = sc.chunk_hours * MS_HOUR
+        starts = range(week_start, week_start + world.days * MS_DAY, step)
+        bar = _progress(len(starts), progress)
+        for index, start in enumerate(starts):
+            chunk = Chunk(index, start, start + step)
+            lo = pa.scalar(start, pa.timestamp("ms", tz="UTC"))
+            hi = pa.scalar(start + step, pa.timestamp("ms", tz="UTC"))
+            ct = pa.concat_tables(
+                [background.cloudtrail(chunk), _slice(injected_ct, "event_time", lo, hi)]
+            )
+            logins = ct.filter(pc.equal(ct.column("event_name"), "ConsoleLogin"))
+            console_users.update(v for v in logins.column("user_name").to_pylist() if v)
+            rows = cloudtrail.write_native(ct, raw, world.account_id, salt)
+            writer.append("cloudtrail", rows)
+            counts["cloudtrail"] += rows.num_rows
+            del ct, rows
+
+            flows = pa.concat_tables(
+                [
+                    traffic.flows(chunk),
+                    _slice(injected_flows, "end", start // 1000, (start + step) // 1000),
+                ]
+            )
+            rows = vpcflow.write_native(flows, raw, salt)
+            writer.append("vpc_flow", rows)
+            counts["vpc_flow"] += rows.num_rows
+            del flows, rows
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+
+        findings = benign_findings(world, np.random.default_rng([seed, 31])) + [
+            f for _, f in injection.findings
+        ]
+        rows = guardduty.write_native(findings, raw, salt)
+        writer.append("guardduty", rows)
+        counts["guardduty"] = rows.num_rows
+        con = writer.close()
+        finish_catalog(con)
+
+        facts = dict(injection.facts)
+        facts.update(
+            account_id=world.account_id,
+            home_region=world.home_region,
+            console_users=len(console_users),
+            new_hire=background.new_hire,
+        )
+        facts.update(storyline.naive_facts(con))
+    finally:
+        writer.close(raise_errors=False).close()
+
+    questions = questions_for(scenario)
+    write_answers(out, questions, facts)
+    _write_sealed_debrief(out, questions, facts, injection.timeline(storyline.steps))
+    _write_dataset_json(out, scenario, scale, world, counts, storyline)
+    _write_key(key_path, out, scenario, seed, scale, questions, facts, injection, storyline)
+    return Generated(
+        out=out, key_path=key_path, counts=counts, seconds=time.perf_counter() - started
+    )
+
+
+def _write_sealed_debrief(out: Path, questions, facts, timeline: list[dict]) -> None:
+    """The true timeline, sealed with the answers: a solver's reward, nobody's spoiler."""
+    salt = Checker.load(out).salt
+    by_id = {q.id: q for q in questions}
+    qids = unlock.required(questions)
+    tokens = {
+        qid: unlock.token(
+            salt, qid, by_id[qid].kind, expected_normalised(by_id[qid], facts, Rules.of(by_id[qid]))
+        )
+        for qid in qids
+    }
+    unlock.write_sealed(out, {"timeline": timeline}, tokens, qids)
+
+
+def _write_dataset_json(out: Path, scenario: str, scale: str, world, counts, storyline) -> None:
+    meta = {
+        "name": out.name,
+        "scenario": scenario,
+        "title": storyline.title,
+        "scale": scale,
+        "world": world.summary(),
+        "tables": counts,
+        "settings": {"wrong_penalty": 0, "hint_floor": 0.1},
+    }
+    (out / "dataset.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _write_key(
+    path: Path, out: Path, scenario, seed, scale, questions, facts, injection, storyline
+) -> None:
+    key = {
+        "dataset": out.name,
+        "dataset_path": str(out.resolve()),
+        "scenario": scenario,
+        "seed": seed,
+        "scale": scale,
+        "answers": answer_key(questions, facts),
+        "facts": facts,
+        "steps": [s.__dict__ for s in storyline.steps],
+        "timeline": injection.timeline(storyline.steps),
+        "ground_truth": injection.ground_truth(storyline.steps),
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(key, indent=1, default=str) + "\n")
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+    except OSError as exc:
+        raise DatasetError(
+            f"cannot write the answer key to {path}: {exc.strerror or exc}"
+        ) from None
