@@ -15,6 +15,7 @@ so any chunk size gives the same week.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,7 @@ from helpers.events import (
     empty,
     mixed,
     role_identity,
+    select,
     service_identity,
     user_identity,
 )
@@ -132,6 +134,11 @@ class Background:
         #: The administrator's legitimate new user during the incident (a decoy).
         self.new_hire = name
 
+    @functools.cache  # noqa: B019 - one Background per data set; a handful of entries
+    def _session_keys(self, kind: int, k: int, n: int) -> pa.Array:
+        """The temporary keys a role's sessions rotate through (drawn once per data set)."""
+        return ids.access_keys(np.random.default_rng([self.world.seed, kind, k]), n)
+
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng([self.world.seed, 7, *key])
 
@@ -188,12 +195,7 @@ class Background:
                 sel = kinds == j
                 if not sel.any():
                     continue
-                sub = Identity(
-                    **{
-                        f: (v[sel] if isinstance(v, np.ndarray) else v)
-                        for f, v in ident.__dict__.items()
-                    }
-                )
+                sub = select(ident, np.flatnonzero(sel))
                 values = {}
                 if api == "GetObject":
                     values = {
@@ -238,12 +240,7 @@ class Background:
             times = ms.astype("datetime64[ms]")
             put = rng.random(len(ms)) < 0.4
             for api, sel in (("Decrypt", ~put), ("PutObject", put)):
-                sub = Identity(
-                    **{
-                        f: (v[sel] if isinstance(v, np.ndarray) else v)
-                        for f, v in ident.__dict__.items()
-                    }
-                )
+                sub = select(ident, np.flatnonzero(sel))
                 values = {}
                 if api == "PutObject":
                     values = {

@@ -20,13 +20,20 @@ from helpers.schema import Table
 TABLES: tuple[Table, ...] = (cloudtrail.TABLE, vpcflow.TABLE, guardduty.TABLE)
 
 
-def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_tables(con: duckdb.DuckDBPyConnection, generated: bool = False) -> None:
+    """The catalog's tables. A generated catalog keeps CloudTrail's generator columns in
+    ``cloudtrail_events`` and shows ``cloudtrail`` as a view over them (same columns)."""
     for table in TABLES:
-        con.execute(table.ddl())
+        if generated and table is cloudtrail.TABLE:
+            con.execute(cloudtrail.events_ddl())
+        else:
+            con.execute(table.ddl())
 
 
-def finish_catalog(con: duckdb.DuckDBPyConnection) -> None:
+def finish_catalog(con: duckdb.DuckDBPyConnection, generated: bool = False) -> None:
     """Views that make the tables easier to use; checkpoint so the file is complete."""
+    if generated:
+        con.execute(cloudtrail.view_sql())
     con.execute(guardduty.LATEST_VIEW_SQL)
     con.execute("CHECKPOINT")
 
@@ -53,14 +60,21 @@ def data_dictionary(markdown: bool = True) -> str:
     return "\n".join(lines)
 
 
+#: Columns with a handful of distinct values per chunk: handed to DuckDB as dictionaries.
+FEW_VALUES = {"file", "region", "aws_region", "event_source", "event_name", "account_id",
+              "recipient_account_id", "event_version", "event_type", "event_category",
+              "identity_type", "action", "log_status", "user_agent", "interface_id"}
+
+
 def as_views(table: pa.Table) -> pa.Table:
-    """String columns as Arrow string views: DuckDB takes them in without a copy per value."""
-    return pa.table(
-        {
-            name: col.cast(pa.string_view()) if pa.types.is_string(col.type) else col
-            for name, col in zip(table.column_names, table.columns, strict=True)
-        }
-    )
+    """Strings as Arrow string views, or dictionaries where few values repeat: DuckDB
+    takes both in without a copy per value."""
+    columns = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(col.type):
+            col = col.dictionary_encode() if name in FEW_VALUES else col.cast(pa.string_view())
+        columns[name] = col
+    return pa.table(columns)
 
 
 class CatalogWriter:
@@ -68,15 +82,16 @@ class CatalogWriter:
 
     DuckDB releases the GIL while it stores a chunk, so the next chunk's events are
     built meanwhile. A bounded queue keeps at most two chunks waiting (memory).
-    Strings are stored with zstd: smaller files and faster loads for log text.
+    It works on one core, so that the main thread has the other.
     """
 
     def __init__(self, db_path: Path) -> None:
         self.con = duckdb.connect(str(db_path))
         self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("SET force_compression = 'zstd'")
+        self.con.execute("SET threads = 1")  # the other core builds and writes the next chunk
         self.con.execute("SET preserve_insertion_order = false")
-        create_tables(self.con)
+        self.con.execute("SET memory_limit = '1GB'")
+        create_tables(self.con, generated=True)
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="catalog-writer", daemon=True)
@@ -108,7 +123,7 @@ class CatalogWriter:
             self._thread.join()
         if self._error is not None and raise_errors:
             raise self._error
-        self.con.execute("RESET force_compression")
+        self.con.execute("RESET threads")
         return self.con
 
 

@@ -555,8 +555,15 @@ def write_native(
     salt: str,
     gzip_level: int = GZIP_LEVEL,
     threads: int = 2,
+    rows: str = "catalog",
 ) -> pa.Table:
     """Write the events of ``frame`` as CloudTrail delivery files; return their catalog rows.
+
+    ``rows="events"`` returns instead the frame's columns (times to the second, as the
+    records hold them) and ``file``, for the ``cloudtrail_events`` table that a
+    generated catalog stores: its ``cloudtrail`` view derives the catalog columns and
+    renders ``record`` from them with the same SQL, so the record text is not stored
+    twice (the single largest cost of loading a week).
 
     One ``.json.gz`` per region per 5-minute window of eventTime, in AWS's key
     layout (``AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_
@@ -583,7 +590,7 @@ def write_native(
     if prepared["aws_region"].null_count:
         raise ValueError("every CloudTrail event needs an aws_region to be delivered")
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        return _write(prepared, raw_dir, account_id, salt, gzip_level, threads, pool)
+        return _write(prepared, raw_dir, account_id, salt, gzip_level, threads, pool, rows)
 
 
 def _write(
@@ -594,6 +601,7 @@ def _write(
     gzip_level: int,
     threads: int,
     pool: ThreadPoolExecutor,
+    rows: str = "catalog",
 ) -> pa.Table:
     order, windows, regions = _file_order(prepared, salt)
     events = _take(prepared, order, pool)  # in file order
@@ -603,7 +611,8 @@ def _write(
         rendered = _render_prepared(con, events, _CATALOG_EXTRA)
     finally:
         con.close()
-    events = events.select([c for c in events.column_names if c in _CATALOG_FROM_FRAME])
+    if rows != "events":
+        events = events.select([c for c in events.column_names if c in _CATALOG_FROM_FRAME])
     records = rendered["record"]  # as DuckDB returned it, in chunks: no copy
 
     # one file per run of equal (region, window)
@@ -626,6 +635,12 @@ def _write(
     list(pool.map(write, range(len(keys))))
 
     file_of_row = np.repeat(np.arange(len(keys)), ends - starts)
+    file = pa.array(keys, pa.string()).take(pa.array(file_of_row))
+    if rows == "events":
+        events = events.drop_columns("_i").set_column(
+            0, "event_time", pc.floor_temporal(events["event_time"], unit="second")
+        )
+        return events.append_column("file", file)
     columns = {
         **{name: events[name] for name in TABLE.names if name in events.column_names},
         "event_time": pc.floor_temporal(events["event_time"], unit="second"),
@@ -637,9 +652,54 @@ def _write(
         "additional_event_data": _json_or_null(events["additional_event_data"]),
         "resources": _json_or_null(events["resources"]),
         "record": records,
-        "file": pa.array(keys, pa.string()).take(pa.array(file_of_row)),
+        "file": file,
     }
     return pa.table({name: columns[name] for name in TABLE.names})
+
+
+# ---------------------------------------------------------------------------
+# A generated catalog stores the generator's columns (``cloudtrail_events``) and
+# derives the catalog table ``cloudtrail`` in a view: the same columns as the
+# table a reader fills, with ``record`` rendered by the same SQL as the files.
+
+EVENTS_TABLE = "cloudtrail_events"
+_DUCK_TYPES = {pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN"}
+
+
+def events_ddl() -> str:
+    """``CREATE TABLE cloudtrail_events``: FRAME's columns (naive UTC times) and ``file``."""
+    cols = [
+        f"{f.name} {'TIMESTAMP' if pa.types.is_timestamp(f.type) else _DUCK_TYPES[f.type]}"
+        for f in FRAME
+    ]
+    return f"CREATE TABLE IF NOT EXISTS {EVENTS_TABLE} ({', '.join(cols)}, file VARCHAR)"
+
+
+def _plain_record_sql() -> str:
+    return _TEXT.sub(lambda m: _member(m[1], f"to_json({m[2]})"), _RECORD)
+
+
+_VIEW_COLUMNS = {
+    **{name: name for name in TABLE.names},
+    "user_name": "coalesce(user_name, issuer_user_name)",
+    "session_issuer_arn": "issuer_arn",
+    "mfa_authenticated": f"""CASE
+          WHEN event_name = 'ConsoleLogin' AND additional_event_data->>'$.MFAUsed' IS NOT NULL
+          THEN additional_event_data->>'$.MFAUsed' = 'Yes'
+          WHEN {_some(*_ISSUER, "session_created")} THEN mfa_authenticated
+      END""",
+    **{
+        name: f"CAST(nullif({name}, 'null') AS JSON)"
+        for name in ("request_parameters", "response_elements", "additional_event_data", "resources")
+    },
+    "record": f"CAST({_plain_record_sql()} AS JSON)",
+}
+
+
+def view_sql() -> str:
+    """``CREATE VIEW cloudtrail`` over ``cloudtrail_events``, with :data:`TABLE`'s columns."""
+    columns = ",\n    ".join(f"{_VIEW_COLUMNS[name]} AS {name}" for name in TABLE.names)
+    return f"CREATE OR REPLACE VIEW {TABLE.name} AS SELECT\n    {columns}\nFROM {EVENTS_TABLE}"
 
 
 # ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ one eventName has the shape the real API logs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -178,8 +179,9 @@ def calls(
         "account": world.account_id,
         "region": region,
         "uuid": ids.uuids(rng, n),  # also the record's requestID (EC2 echoes it)
-        "uuid2": ids.uuids(rng, n),
     }
+    if "uuid2" in api_templates_needs(api):
+        vals["uuid2"] = ids.uuids(rng, n)
     id_values = {f.name: getattr(identity, f.name) for f in fields(identity)}
     if id_values["arn"] is not None:
         vals["caller_arn"] = id_values["arn"]

@@ -188,8 +188,10 @@ def generate(
             )
             logins = ct.filter(pc.equal(ct.column("event_name"), "ConsoleLogin"))
             console_users.update(v for v in logins.column("user_name").to_pylist() if v)
-            rows = cloudtrail.write_native(ct, raw, world.account_id, salt)
-            writer.append("cloudtrail", rows)
+            rows = cloudtrail.write_native(
+                ct, raw, world.account_id, salt, rows="events"
+            )
+            writer.append(cloudtrail.EVENTS_TABLE, rows)
             counts["cloudtrail"] += rows.num_rows
             del ct, rows
 
@@ -215,7 +217,7 @@ def generate(
         writer.append("guardduty", rows)
         counts["guardduty"] = rows.num_rows
         con = writer.close()
-        finish_catalog(con)
+        finish_catalog(con, generated=True)
 
         facts = dict(injection.facts)
         facts.update(

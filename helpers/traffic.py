@@ -165,7 +165,7 @@ class Traffic:
         db = next(i for i in w.instances if "-db-" in i.name)
         bastion = next(i for i in w.instances if "-bastion-" in i.name)
         for inst in web:
-            ms = _poisson(rng, chunk, 0.45 * self.rate)
+            ms = _poisson(rng, chunk, 0.36 * self.rate)
             parts.append(
                 conversation(
                     rng,

@@ -220,3 +220,33 @@ def test_dataset_json_describes_the_data_set_without_answers(small_dataset):
     assert meta["scale"] == "small"
     assert set(meta["tables"]) == {"cloudtrail", "vpc_flow", "guardduty"}
     assert "seed" not in json.dumps(meta)
+
+
+def test_reading_the_native_files_back_gives_the_catalog_tables(small_dataset):
+    """The readers are the one path from files: the catalog a data set ships with is
+    exactly what they make of its files (record text included)."""
+    from helpers import cloudtrail, guardduty, vpcflow
+
+    raw = small_dataset / "raw"
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{small_dataset / 'gameday.duckdb'}' AS shipped (READ_ONLY)")
+    for module, pattern in (
+        (cloudtrail, "*_CloudTrail_*.json.gz"),
+        (vpcflow, "*_vpcflowlogs_*.log.gz"),
+        (guardduty, "*.jsonl.gz"),
+    ):
+        table = module.TABLE
+        con.execute(table.ddl())
+        loaded, skipped = module.read_files(con, sorted(raw.rglob(pattern)), raw)
+        assert skipped == []
+        cols = ", ".join(table.names)
+        only_read = con.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM {table.name} "
+            f"EXCEPT ALL SELECT {cols} FROM shipped.{table.name})"
+        ).fetchone()[0]
+        only_shipped = con.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM shipped.{table.name} "
+            f"EXCEPT ALL SELECT {cols} FROM {table.name})"
+        ).fetchone()[0]
+        assert (loaded, only_read, only_shipped) == (loaded, 0, 0), table.name
+        assert loaded > 0

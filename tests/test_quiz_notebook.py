@@ -182,9 +182,17 @@ def test_the_attempts_log_holds_hashes_not_answers(session):
     attempt, hint = (json.loads(line) for line in lines)
 
     assert "ci-deploy" not in lines[0]
-    assert {"type", "qid", "answer", "verdict", "fraction", "points", "hints", "time"} == set(
-        attempt
-    )
+    assert {
+        "type",
+        "qid",
+        "answer",
+        "verdict",
+        "fraction",
+        "points",
+        "hints",
+        "time",
+        "unlock",
+    } == set(attempt)
     assert ("leaked-user", "correct", 50) == (attempt["qid"], attempt["verdict"], attempt["points"])
     assert {"type": "hint", "qid": "attacker-ip", "hint": 1, "cost": 10} == {
         k: v for k, v in hint.items() if k != "time"
