@@ -61,9 +61,23 @@ def data_dictionary(markdown: bool = True) -> str:
 
 
 #: Columns with a handful of distinct values per chunk: handed to DuckDB as dictionaries.
-FEW_VALUES = {"file", "region", "aws_region", "event_source", "event_name", "account_id",
-              "recipient_account_id", "event_version", "event_type", "event_category",
-              "identity_type", "action", "log_status", "user_agent", "interface_id"}
+FEW_VALUES = {
+    "file",
+    "region",
+    "aws_region",
+    "event_source",
+    "event_name",
+    "account_id",
+    "recipient_account_id",
+    "event_version",
+    "event_type",
+    "event_category",
+    "identity_type",
+    "action",
+    "log_status",
+    "user_agent",
+    "interface_id",
+}
 
 
 def as_views(table: pa.Table) -> pa.Table:

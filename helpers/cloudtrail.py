@@ -690,7 +690,12 @@ _VIEW_COLUMNS = {
       END""",
     **{
         name: f"CAST(nullif({name}, 'null') AS JSON)"
-        for name in ("request_parameters", "response_elements", "additional_event_data", "resources")
+        for name in (
+            "request_parameters",
+            "response_elements",
+            "additional_event_data",
+            "resources",
+        )
     },
     "record": f"CAST({_plain_record_sql()} AS JSON)",
 }

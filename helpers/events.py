@@ -267,8 +267,9 @@ def cli_command(source: str, name: str) -> str:
     return service + "." + re.sub(r"(?<!^)(?=[A-Z])", "-", base).lower()
 
 
-def api_templates_needs(api) -> set[str]:
-    """Placeholder names used by an API's templates."""
+@functools.cache
+def api_templates_needs(api) -> frozenset[str]:
+    """Placeholder names used by an API's templates (computed once per API)."""
     names: set[str] = set()
     for t in (
         api.request,
@@ -280,7 +281,7 @@ def api_templates_needs(api) -> set[str]:
         api.service_details,
     ):
         names |= set(placeholders(t))
-    return names
+    return frozenset(names)
 
 
 def _as_str(v: Value, n: int) -> Value:

@@ -188,9 +188,7 @@ def generate(
             )
             logins = ct.filter(pc.equal(ct.column("event_name"), "ConsoleLogin"))
             console_users.update(v for v in logins.column("user_name").to_pylist() if v)
-            rows = cloudtrail.write_native(
-                ct, raw, world.account_id, salt, rows="events"
-            )
+            rows = cloudtrail.write_native(ct, raw, world.account_id, salt, rows="events")
             writer.append(cloudtrail.EVENTS_TABLE, rows)
             counts["cloudtrail"] += rows.num_rows
             del ct, rows
