@@ -179,6 +179,7 @@ def generate(
         step = sc.chunk_hours * MS_HOUR
         starts = range(week_start, week_start + world.days * MS_DAY, step)
         bar = _progress(len(starts), progress)
+        carry = vpcflow.FRAME.empty_table()
         for index, start in enumerate(starts):
             chunk = Chunk(index, start, start + step)
             lo = pa.scalar(start, pa.timestamp("ms", tz="UTC"))
@@ -193,12 +194,19 @@ def generate(
             counts["cloudtrail"] += rows.num_rows
             del ct, rows
 
+            # A flow file holds the records whose interval ends in its 5-minute window, so
+            # a flow that starts in this chunk and ends in the next waits for the next.
             flows = pa.concat_tables(
                 [
+                    carry,
                     traffic.flows(chunk),
                     _slice(injected_flows, "end", start // 1000, (start + step) // 1000),
                 ]
             )
+            ends_here = pc.less(flows.column("end"), (start + step) // 1000)
+            if index + 1 < len(starts):
+                carry = flows.filter(pc.invert(ends_here))
+                flows = flows.filter(ends_here)
             rows = vpcflow.write_native(flows, raw, salt)
             writer.append("vpc_flow", rows)
             counts["vpc_flow"] += rows.num_rows

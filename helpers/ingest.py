@@ -93,6 +93,7 @@ def ingest(paths: list[Path], out: Path, force: bool = False) -> IngestReport:
         by_kind[kind].append(f)
 
     con = duckdb.connect(str(db))
+    con.execute("SET enable_progress_bar = false")  # ingest reports per source instead
     try:
         create_tables(con)
         for kind, kind_files in by_kind.items():
