@@ -57,6 +57,20 @@ def data_dictionary(markdown: bool = True) -> str:
             width = max(len(c.name) for c in table.columns)
             lines += [f"  {c.name:<{width}}  {c.type:<9}  {c.description}" for c in table.columns]
         lines.append("")
+    notes = [
+        ("guardduty_latest", "a view of guardduty with one row per finding id: its latest update"),
+        (
+            "cloudtrail_events",
+            "in generated data sets only: the generator's columns behind the cloudtrail view "
+            "(cloudtrail renders record from them with the same SQL as the files)",
+        ),
+    ]
+    if markdown:
+        lines += ["### Also in the catalog", ""]
+        lines += [f"- `{name}`: {text}." for name, text in notes]
+    else:
+        lines += [f"{name}: {text}" for name, text in notes]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -38,3 +38,9 @@ def test_readme_documents_every_cli_command():
     readme = (REPO / "README.md").read_text()
     missing = [name for name in sub.choices if f"gameday {name}" not in readme]
     assert missing == []
+
+
+def test_datasets_readme_is_the_data_dictionary_of_the_code():
+    from helpers.catalog import datasets_readme
+
+    assert datasets_readme() == (REPO / "datasets" / "README.md").read_text()
