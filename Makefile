@@ -14,6 +14,7 @@ help:
 	@echo "make test      set up .venv, then lint, unit tests and notebook tests"
 	@echo "make lint      ruff check + ruff format --check"
 	@echo "make bench     run the speed benchmarks (numbers go in README)"
+	@echo "make notebooks rebuild notebooks/ and answers/ from answers/source"
 	@echo "make clean     remove .venv and generated data sets"
 
 $(BIN)/python:
@@ -34,8 +35,8 @@ lab: dataset
 	$(BIN)/jupyter lab --no-browser --port=$(PORT) --ServerApp.root_dir=notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests benchmarks
-	$(BIN)/ruff format --check helpers tests benchmarks
+	$(BIN)/ruff check helpers tests benchmarks answers/source
+	$(BIN)/ruff format --check helpers tests benchmarks answers/source
 
 unit: $(STAMP)
 	$(BIN)/pytest -m 'not slow'
@@ -48,8 +49,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_queries.py
 
 format: $(STAMP)
-	$(BIN)/ruff format helpers tests benchmarks
-	$(BIN)/ruff check --fix helpers tests benchmarks
+	$(BIN)/ruff format helpers tests benchmarks answers/source
+	$(BIN)/ruff check --fix helpers tests benchmarks answers/source
+
+# rebuild the participant and solution notebooks from answers/source (no outputs)
+notebooks: $(STAMP)
+	$(BIN)/python answers/source/make_notebooks.py
 
 clean:
 	rm -rf $(VENV) datasets/*/

@@ -109,7 +109,7 @@ class CatalogWriter:
     """Appends Arrow tables to catalog tables on a thread of its own.
 
     DuckDB releases the GIL while it stores a chunk, so the next chunk's events are
-    built meanwhile. A bounded queue keeps at most two chunks waiting (memory).
+    built meanwhile. A bounded queue keeps at most one chunk waiting (memory).
     It works on one core, so that the main thread has the other.
     """
 
@@ -118,9 +118,9 @@ class CatalogWriter:
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET threads = 1")  # the other core builds and writes the next chunk
         self.con.execute("SET preserve_insertion_order = false")
-        self.con.execute("SET memory_limit = '1GB'")
+        self.con.execute("SET memory_limit = '512MB'")
         create_tables(self.con, generated=True)
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="catalog-writer", daemon=True)
         self._thread.start()

@@ -301,7 +301,9 @@ def _as_str(v: Value, n: int) -> Value:
 def aws_time(times: np.ndarray) -> pa.Array:
     """The locale date IAM and STS write inside responses: ``Nov 3, 2026, 9:15:02 AM``."""
     ts = pa.array(times.astype("datetime64[s]"))
-    return pc.strftime(ts, format="%b %-d, %Y, %-I:%M:%S %p")
+    text = pc.strftime(ts, format="%b %d, %Y, %I:%M:%S %p")
+    # no leading zeros on the day and the hour (Arrow's strftime has no %-d)
+    return pc.replace_substring_regex(text, r"^(\w{3}) 0?(\d+), (\d{4}), 0?", r"\1 \2, \3, ")
 
 
 def iso_time(times: np.ndarray) -> pa.Array:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import cloudtrail, guardduty, vpcflow
-from helpers.background import MS_DAY, MS_HOUR, Background, Chunk
+from helpers.background import MS_DAY, Background, Chunk
 from helpers.catalog import CatalogWriter, finish_catalog
 from helpers.errors import DatasetError, UsageError
 from helpers.findings import benign_findings
@@ -47,16 +47,16 @@ class Scale:
 
     name: str
     rate: float
-    chunk_hours: int
+    chunk_minutes: int
     description: str
 
 
 SCALES = {
-    "small": Scale("small", 0.05, 24, "for tests: about 50k CloudTrail events, a few seconds"),
-    "workshop": Scale(
-        "workshop", 1.0, 12, "the default: 7 days, about 1M CloudTrail events, 2M flows"
+    "small": Scale("small", 0.05, 24 * 60, "for tests: about 50k CloudTrail events, seconds"),
+    "workshop": Scale(  # chunks of ~75k events and ~160k flows
+        "workshop", 1.0, 12 * 60, "the default: 7 days, about 1M CloudTrail events, 2M flows"
     ),
-    "large": Scale("large", 50.0, 1, "at least 50M CloudTrail events, generated in hourly chunks"),
+    "large": Scale("large", 50.0, 15, "at least 50M CloudTrail events, in 15-minute chunks"),
 }
 
 #: What the generator writes into a data set folder (and --force may remove).
@@ -176,7 +176,7 @@ def generate(
     console_users: set[str] = set()
     try:
         week_start = int(world.start.timestamp() * 1000)
-        step = sc.chunk_hours * MS_HOUR
+        step = sc.chunk_minutes * 60_000
         starts = range(week_start, week_start + world.days * MS_DAY, step)
         bar = _progress(len(starts), progress)
         carry = vpcflow.FRAME.empty_table()

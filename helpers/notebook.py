@@ -1,6 +1,6 @@
 """The notebook API: open a data set, query it, answer its questions::
 
-    open_dataset()                       # datasets/leaked-key, or a folder you name
+    open_dataset()                       # $GAMEDAY_DATASET, datasets/leaked-key, or a folder
     sql("SELECT count(*) FROM cloudtrail")
     question("q1")                       # the prompt, the answer format, points, hints
     check("q1", "203.0.113.7")           # one line: correct, or what to try next
@@ -10,8 +10,9 @@
              "FROM cloudtrail WHERE user_name = 'ci-deploy'")
 
 Every function works on the data set opened last (the default one if none
-was opened). Answers are checked against the data set's ``answers.json``
-(hashes only); each check and hint is recorded in
+was opened: ``$GAMEDAY_DATASET`` when set, else ``datasets/leaked-key``).
+Answers are checked against the data set's ``answers.json`` (hashes only);
+each check and hint is recorded in
 ``<dataset>/progress/<participant>.jsonl`` (``$GAMEDAY_PARTICIPANT``, else your
 user name), so progress survives a kernel restart. A :class:`Session` does the
 same for an explicit folder and question list (tests, trainers).
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,10 @@ __all__ = [
 ]
 
 DATABASE_FILE = "gameday.duckdb"
+#: Names the data set :func:`open_dataset` opens when given no folder (tests, trainers).
+DATASET_ENV = "GAMEDAY_DATASET"
+#: The blank a notebook's query leaves for the learner to fill in.
+BLANK = "____"
 DESCRIBE = "tables and columns: `gameday describe`"
 
 
@@ -221,7 +227,7 @@ class Session:
         questions: Iterable[Question] | None = None,
         participant: str | None = None,
     ) -> None:
-        folder = Path(dataset_dir) if dataset_dir is not None else default_dataset_dir()
+        folder = Path(dataset_dir) if dataset_dir is not None else _default_folder()
         folder = folder.expanduser()
         if not (folder / DATABASE_FILE).is_file():
             raise DatasetError(f"no data set at {folder}: run `make lab` or `gameday generate`")
@@ -490,6 +496,23 @@ class Session:
         return timeline(events, **options)
 
 
+def _default_folder() -> Path:
+    """``$GAMEDAY_DATASET`` when set, else ``datasets/leaked-key`` in the project folder."""
+    named = os.environ.get(DATASET_ENV, "").strip()
+    return Path(named) if named else default_dataset_dir()
+
+
+def _is_blank(answer: Any) -> bool:
+    """No answer yet: None, empty or blank text, an empty list or table."""
+    if answer is None:
+        return True
+    if isinstance(answer, str):
+        return not answer.strip()
+    if isinstance(answer, list | tuple | set | frozenset | dict | pd.Series | pd.DataFrame):
+        return len(answer) == 0
+    return False
+
+
 def _read_info(folder: Path) -> dict[str, Any]:
     path = folder / "dataset.json"
     try:
@@ -512,7 +535,8 @@ def open_dataset(
     questions: Sequence[Question] | None = None,
     participant: str | None = None,
 ) -> Session:
-    """Open a data set folder (default: ``datasets/leaked-key``) for the functions below.
+    """Open a data set folder for the functions below (default: the folder named by
+    ``$GAMEDAY_DATASET``, else ``datasets/leaked-key``).
 
     >>> open_dataset("datasets/leaked-key")  # doctest: +SKIP
     """
@@ -530,8 +554,14 @@ def session() -> Session:
 def sql(query: str, params: Any = None) -> pd.DataFrame:
     """Run SQL on the data set (read-only) and return a DataFrame.
 
+    A query that still holds the blank ``____`` is not run: one line says to fill
+    it in, and the result is an empty DataFrame.
+
     >>> sql("SELECT event_name, count(*) AS n FROM cloudtrail GROUP BY 1")  # doctest: +SKIP
     """
+    if isinstance(query, str) and BLANK in query:
+        print(f"Fill in the blank {BLANK} in the query, then run the cell again.")
+        return pd.DataFrame()
     return session().sql(query, params)
 
 
@@ -553,10 +583,21 @@ def check(qid: str, answer: Any) -> CheckResult:
     ``answer`` may be text or a value straight from a query (a one-column
     DataFrame, a Series, a list, a Timestamp).
 
+    A blank answer (None, empty text or list) is not an attempt: one line says
+    what to do, and nothing is recorded.
+
     >>> check("q1", "203.0.113.7")  # doctest: +SKIP
     ✓ q1: correct, 100 points
     """
-    result = session().check(qid, answer)
+    s = session()
+    if _is_blank(answer):
+        s.checker.entry(qid)  # an unknown id still says so
+        verdict = Verdict(qid, FORMAT_PROBLEM, "no answer yet")
+        line = f"· {qid}: no answer yet: put yours in `answer` and run the cell again"
+        result = CheckResult(verdict, s.progress().row(qid).points, line)
+        result.show()
+        return result
+    result = s.check(qid, answer)
     result.show()
     return result
 

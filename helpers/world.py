@@ -173,11 +173,10 @@ class World:
         return local_hour - self.utc_offset_hours
 
     def summary(self) -> dict:
-        """What a participant may know up front (no answers): for dataset.json."""
+        """What a participant may know up front, for dataset.json: no answers, and so
+        neither the account id nor the home region (warm-up questions ask for them)."""
         return {
-            "account_id": self.account_id,
             "company": self.company,
-            "home_region": self.home_region,
             "time_zone": self.time_zone,
             "start": self.start.isoformat().replace("+00:00", "Z"),
             "end": self.end.isoformat().replace("+00:00", "Z"),

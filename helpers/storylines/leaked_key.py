@@ -10,7 +10,9 @@ sensitive bucket. GuardDuty notices the odd caller first.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -263,6 +265,12 @@ class LeakedKey(Storyline):
                     "az": f"{mining_region}a",
                     "reservation_id": pa.array(ids.resource_id(rng, "r-0", n_miners, 16)),
                     "key_pair": "",
+                    "private_dns": pa.array(
+                        [
+                            f"ip-{m.private_ip.replace('.', '-')}.{mining_region}.compute.internal"
+                            for m in miners
+                        ]
+                    ),
                 },
                 **common2,
             ),
@@ -313,8 +321,14 @@ class LeakedKey(Storyline):
                 finding_id=ids.random_strings(rng, 1, 32, ids.HEX)[0],
                 finding_type="CryptoCurrency:EC2/BitcoinTool.B!DNS",
                 severity=8.0,
-                title=f"EC2 instance {m.instance_id} is querying a domain name that is associated with Bitcoin-related activity.",
-                description=f"EC2 instance {m.instance_id} is querying a domain name {pool_domain} that is associated with Bitcoin-related activity.",
+                title=(
+                    f"EC2 instance {m.instance_id} is querying a domain name that is "
+                    "associated with Bitcoin-related activity."
+                ),
+                description=(
+                    f"EC2 instance {m.instance_id} is querying a domain name {pool_domain} "
+                    "that is associated with Bitcoin-related activity."
+                ),
                 instance=_instance_details(m, mining_region, vpc, _dt(int(start))),
                 domain=pool_domain,
                 first_seen=first_seen,
@@ -393,8 +407,9 @@ class LeakedKey(Storyline):
                 else "API GetCallerIdentity was invoked from a known malicious IP address."
             ),
             description=(
-                f"API GetCallerIdentity, commonly used in attacks, was invoked by IAM principal {victim.name} "
-                f"from a {'Kali Linux computer' if kali else 'known malicious IP address'} {attacker_ip}."
+                "API GetCallerIdentity, commonly used in attacks, was invoked by IAM "
+                f"principal {victim.name} from a "
+                f"{'Kali Linux computer' if kali else 'known malicious IP address'} {attacker_ip}."
             ),
             access_key=key_details,
             api="GetCallerIdentity",
@@ -407,7 +422,7 @@ class LeakedKey(Storyline):
             updated_at=first_dt + timedelta(minutes=6),
         )
         inj.add_finding("initial-access", f1)
-        disc_dt = _dt(int(ms[0]) if False else first + 120_000)
+        disc_dt = _dt(first + 120_000)
         f2 = gd.api_call_finding(
             account=world.account_id,
             region=region,
@@ -418,7 +433,10 @@ class LeakedKey(Storyline):
             title="The user "
             + victim.name
             + " is anomalously invoking APIs commonly used in discovery tactics.",
-            description=f"APIs commonly used in Discovery tactics were invoked by user IAMUser : {victim.name}, under anomalous circumstances.",
+            description=(
+                "APIs commonly used in Discovery tactics were invoked by user IAMUser : "
+                f"{victim.name}, under anomalous circumstances."
+            ),
             access_key=key_details,
             api=str(denied_apis[0]),
             service_name="iam.amazonaws.com",
@@ -469,11 +487,13 @@ class LeakedKey(Storyline):
             return con.execute(q).fetchone()[0]
 
         return {
+            # every denied call of the week (the audit role's too), by any error code or by
+            # the commonest one
             "naive_denied_count": int(
-                one(
-                    "SELECT count(*) FROM cloudtrail WHERE error_code IN "
-                    "('AccessDenied', 'Client.UnauthorizedOperation')"
-                )
+                one("SELECT count(*) FROM cloudtrail WHERE error_code IS NOT NULL")
+            ),
+            "naive_accessdenied_count": int(
+                one("SELECT count(*) FROM cloudtrail WHERE error_code = 'AccessDenied'")
             ),
             "naive_denied_apis": sorted(
                 r[0]
@@ -483,12 +503,31 @@ class LeakedKey(Storyline):
             ),
             "naive_discovery_user": one(
                 "SELECT user_name FROM cloudtrail WHERE identity_type = 'IAMUser' AND "
-                "(event_name LIKE 'List%' OR event_name LIKE 'Describe%' OR event_name LIKE 'Get%') "
-                "GROUP BY user_name ORDER BY count(*) DESC LIMIT 1"
+                "(event_name LIKE 'List%' OR event_name LIKE 'Describe%' "
+                "OR event_name LIKE 'Get%') GROUP BY user_name ORDER BY count(*) DESC LIMIT 1"
             ),
             "naive_created_user": one(
                 "SELECT request_parameters->>'userName' FROM cloudtrail "
                 "WHERE event_name = 'CreateUser' ORDER BY event_time DESC LIMIT 1"
+            ),
+            # the finding seen most often: a port probe, not the alert about a key
+            "naive_alert_ip": one(
+                "SELECT remote_ip FROM guardduty_latest WHERE remote_ip IS NOT NULL "
+                "ORDER BY count DESC, id LIMIT 1"
+            ),
+            # the policy attached last: the administrator's new hire gets it
+            "naive_policy": one(
+                "SELECT string_split(request_parameters->>'policyArn', '/')[-1] FROM cloudtrail "
+                "WHERE event_name = 'AttachUserPolicy' ORDER BY event_time DESC LIMIT 1"
+            ),
+            # the bucket read most: the order workers' bucket
+            "naive_bucket": one(
+                "SELECT request_parameters->>'bucketName' FROM cloudtrail "
+                "WHERE event_name = 'GetObject' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+            ),
+            # every object read of the week, the applications' included
+            "naive_objects": int(
+                one("SELECT count(*) FROM cloudtrail WHERE event_name = 'GetObject'")
             ),
         }
 
@@ -518,14 +557,34 @@ def _instance_details(m: Instance, region: str, vpc: str, launched: datetime) ->
     )
 
 
-def _nudge(key: str, text: str):
+def _nudge(key: str | Callable[[Mapping[str, Any]], Any], text: str, unless: str | None = None):
+    """``{facts[key]: text}`` (or ``{key(facts): text}``): a known-wrong answer and its nudge.
+
+    With ``unless``, no nudge when the wrong answer happens to be the answer
+    (``facts[unless]``) on this seed, e.g. the busiest bucket is also the one robbed.
+    """
+
     def known_wrong(facts):
-        value = facts.get(key)
+        value = key(facts) if callable(key) else facts.get(key)
         if value is None:
             return {}
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
+        if unless is not None and str(value).lower() == str(facts.get(unless)).lower():
+            return {}
         return {str(value): text}
+
+    return known_wrong
+
+
+def _nudges(*nudges):
+    """Several known-wrong answers of one question."""
+
+    def known_wrong(facts):
+        out: dict[str, str] = {}
+        for nudge in nudges:
+            out.update(nudge(facts))
+        return out
 
     return known_wrong
 
@@ -538,16 +597,23 @@ QUESTIONS = (
         "ip",
         50,
         answer=lambda f: f["attacker_ip"],
+        known_wrong=_nudge(
+            "naive_alert_ip",
+            "That address probes a public instance: a low-severity "
+            "Recon:EC2/PortProbeUnprotectedPort finding, real but routine. Look for the "
+            "finding about an access key.",
+            unless="attacker_ip",
+        ),
         hints=(
-            Hint("Look in `guardduty` at findings whose resource_type is 'AccessKey'.", 10),
+            Hint("Look in `guardduty_latest` at findings whose resource_type is 'AccessKey'.", 10),
             Hint(
-                "`SELECT type, remote_ip, access_key_id FROM guardduty_latest "
-                "WHERE resource_type = 'AccessKey'` — ignore the low-severity port probes.",
+                "`SELECT type, remote_ip, access_key_id, first_seen FROM guardduty_latest "
+                "WHERE resource_type = 'AccessKey' ORDER BY first_seen`: the first one.",
                 20,
             ),
         ),
-        explanation="The finding's remote_ip is the caller's address; its access_key_id is the pivot "
-        "into CloudTrail.",
+        explanation="The finding's remote_ip is the caller's address; its access_key_id is "
+        "the pivot into CloudTrail.",
         step="initial-access",
     ),
     Question(
@@ -561,7 +627,8 @@ QUESTIONS = (
         hints=(
             Hint("The same finding names the key (access_key_id). Check it in cloudtrail too.", 10),
         ),
-        explanation="An AKIA... key is a long-term key of an IAM user: it does not expire on its own.",
+        explanation="An AKIA... key is a long-term key of an IAM user: it does not expire on "
+        "its own, so a leaked one works until someone deactivates it.",
         step="initial-access",
     ),
     Question(
@@ -581,8 +648,8 @@ QUESTIONS = (
         hints=(
             Hint("Filter cloudtrail on the access key from the finding and look at user_name.", 15),
         ),
-        explanation="access_key_id -> user_name in CloudTrail tells whose key leaked; a GROUP BY on "
-        "List/Describe calls points at the Terraform user instead.",
+        explanation="access_key_id -> user_name in CloudTrail tells whose key leaked; a "
+        "GROUP BY on List/Describe calls points at the Terraform user instead.",
         step="discovery",
     ),
     Question(
@@ -594,22 +661,27 @@ QUESTIONS = (
         tolerance=60,
         answer_format="a UTC time, e.g. 2026-03-05T14:02Z (within 60 seconds)",
         hints=(Hint("min(event_time) over cloudtrail rows with the attacker's source_ip.", 15),),
-        explanation="The first call from the attacker's address marks the start of the incident; "
-        "the owner's own earlier calls come from the office.",
+        explanation="The first call from the attacker's address marks the start of the "
+        "incident; the owner's own calls come from the office or from home.",
         step="initial-access",
     ),
     Question(
         "leaked-key.q05",
-        "Which client did the attacker use, judging by the user agent of their calls?",
+        "Which client made the attacker's calls from that first address, judging by their "
+        "user agent?",
         "choice",
         50,
         answer=lambda f: f["tool"],
         choices=TOOLS,
         hints=(
-            Hint("Look at user_agent of the attacker's calls: 'kali' or 'Boto3' give it away.", 10),
+            Hint(
+                "SELECT DISTINCT user_agent of the calls from the attacker's address: "
+                "'kali' or 'Boto3' give it away.",
+                10,
+            ),
         ),
-        explanation="User agents are set by the client; GuardDuty's PenTest:IAMUser/KaliLinux fires "
-        "on the Kali one.",
+        explanation="User agents are set by the client (and can be faked); GuardDuty's "
+        "PenTest:IAMUser/KaliLinux fires on the Kali one.",
         step="initial-access",
     ),
     Question(
@@ -618,10 +690,15 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["denied_count"],
-        known_wrong=_nudge(
-            "naive_denied_count",
-            "That counts every denied call of the week, including the security "
-            "audit role's scans. Keep only the attacker's address.",
+        known_wrong=_nudges(
+            *(
+                _nudge(
+                    key,
+                    "That counts every denied call of the week, including the security "
+                    "audit role's scans. Keep only the attacker's address.",
+                )
+                for key in ("naive_denied_count", "naive_accessdenied_count")
+            )
         ),
         hints=(Hint("count(*) with error_code IS NOT NULL and source_ip = the attacker's.", 20),),
         explanation="The read-only audit role is denied hundreds of times a day by design: an "
@@ -630,11 +707,12 @@ QUESTIONS = (
     ),
     Question(
         "leaked-key.q07",
-        "Which APIs (event names) did the attacker try that were denied? Give every one.",
+        "Which APIs (event names) did the attacker try from that address that were denied? "
+        "Give every one.",
         "set",
         150,
         answer=lambda f: f["denied_apis"],
-        answer_format="event names separated by commas, e.g. ListRoles, ListSecrets",
+        answer_format="event names separated by commas, e.g. DeleteBucket, PutBucketPolicy",
         known_wrong=_nudge(
             "naive_denied_apis",
             "That is every API denied to anyone this week, the audit role included. "
@@ -646,8 +724,8 @@ QUESTIONS = (
                 30,
             ),
         ),
-        explanation="What was denied shows what the attacker wanted: secrets, the account's whole "
-        "IAM picture, the audit trail.",
+        explanation="What was denied shows what the attacker wanted: secrets, the account's "
+        "whole IAM picture, the audit trail.",
         step="discovery",
     ),
     Question(
@@ -659,8 +737,8 @@ QUESTIONS = (
         answer_format="an IAM user name",
         known_wrong=_nudge(
             "naive_created_user",
-            "That user was created by an administrator, from the office, with MFA: "
-            "a new hire. Look at who called CreateUser and from where.",
+            "That user was created by an administrator, from the office, in a console "
+            "session: a new hire. Look at who called CreateUser and from where.",
         ),
         hints=(
             Hint(
@@ -678,14 +756,28 @@ QUESTIONS = (
         "text",
         50,
         answer=lambda f: f["backdoor_policy"],
-        answer_format="a policy name, e.g. ReadOnlyAccess",
+        answer_format="a policy name (the last part of its ARN), e.g. AmazonS3ReadOnlyAccess",
+        known_wrong=_nudges(
+            _nudge(
+                "naive_policy",
+                "That policy went to the new hire an administrator created from the "
+                "office. Look at the AttachUserPolicy call for the attacker's user.",
+                unless="backdoor_policy",
+            ),
+            _nudge(
+                lambda f: f"arn:aws:iam::aws:policy/{f['backdoor_policy']}",
+                "That is the policy's ARN: give its name, the part after the last /.",
+            ),
+        ),
         hints=(
             Hint(
-                "AttachUserPolicy: request_parameters->>'policyArn'; the name is the ARN's last part.",
+                "AttachUserPolicy: request_parameters->>'policyArn'; the name is the ARN's "
+                "last part.",
                 10,
             ),
         ),
-        explanation="AdministratorAccess gives the new user everything, including more users and keys.",
+        explanation="AdministratorAccess gives the new user everything, including more "
+        "users and keys.",
         step="persistence",
     ),
     Question(
@@ -702,7 +794,8 @@ QUESTIONS = (
                 15,
             ),
         ),
-        explanation="Attackers launch where nobody looks; an SCP denying unused regions prevents it.",
+        explanation="Attackers launch where nobody looks; an SCP denying unused regions "
+        "prevents it.",
         step="resource-hijacking",
     ),
     Question(
@@ -715,12 +808,12 @@ QUESTIONS = (
         hints=(
             Hint(
                 "The ids are in RunInstances' response_elements: "
-                "response_elements->'instancesSet'->'items'.",
+                "unnest(response_elements->>'$.instancesSet.items[*].instanceId').",
                 30,
             ),
         ),
-        explanation="RunInstances' responseElements hold the new instance ids and their network "
-        "interfaces: the bridge to VPC Flow Logs.",
+        explanation="RunInstances' responseElements hold the new instance ids and their "
+        "network interfaces: the bridge to VPC Flow Logs.",
         step="resource-hijacking",
     ),
     Question(
@@ -731,13 +824,15 @@ QUESTIONS = (
         answer=lambda f: f["pool_port"],
         hints=(
             Hint(
-                "Take the network interface ids from RunInstances' response and find them as "
-                "interface_id in vpc_flow.",
+                "Take the network interface ids from RunInstances' response "
+                "($.instancesSet.items[*].networkInterfaceSet.items[*].networkInterfaceId) and "
+                "find them as interface_id in vpc_flow; the instances' outbound flows have "
+                "their private address as srcaddr.",
                 25,
             ),
         ),
-        explanation="Long-lived flows to an odd port such as 3333 or 14444 from fresh instances are "
-        "the mining pool (stratum protocol).",
+        explanation="Long-lived flows to an odd port such as 3333 or 14444 from fresh "
+        "instances are the mining pool (stratum protocol).",
         step="resource-hijacking",
     ),
     Question(
@@ -757,6 +852,12 @@ QUESTIONS = (
         75,
         answer=lambda f: f["bucket"],
         answer_format="a bucket name",
+        known_wrong=_nudge(
+            "naive_bucket",
+            "That is the bucket the applications read all day (the order workers' role, "
+            "from the NAT address). Which bucket did the attacker's address read?",
+            unless="bucket",
+        ),
         hints=(
             Hint(
                 "GetObject data events from the attacker's address: "
@@ -764,8 +865,8 @@ QUESTIONS = (
                 15,
             ),
         ),
-        explanation="Object reads are data events: only logged because the trail selects the "
-        "sensitive buckets.",
+        explanation="Object reads are data events: only logged because the trail selects "
+        "the sensitive buckets.",
         step="exfiltration",
     ),
     Question(
@@ -774,15 +875,21 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["objects_stolen"],
+        known_wrong=_nudge(
+            "naive_objects",
+            "That counts every object read of the week: the applications read the "
+            "sensitive buckets all day. Keep only the attacker's calls.",
+            unless="objects_stolen",
+        ),
         hints=(
             Hint(
-                "count(*) of GetObject from the attacker's address; the applications read the "
-                "same bucket all day from the NAT address.",
+                "count(*) of GetObject from the attacker's address; the applications read "
+                "the same buckets all day from the NAT address.",
                 20,
             ),
         ),
-        explanation="The worker role reads this bucket constantly; only the attacker's address "
-        "separates theft from work.",
+        explanation="The worker role reads a sensitive bucket constantly; only the "
+        "attacker's address separates theft from work.",
         step="exfiltration",
     ),
     Question(
@@ -793,8 +900,9 @@ QUESTIONS = (
         50,
         answer=lambda f: "AWS IAM",
         choices=("AWS WAF", "AWS IAM", "AWS Shield", "Amazon Inspector"),
-        explanation="IAM: SSO instead of long-term keys, aws:SourceIp conditions, least privilege. "
-        "WAF and Shield protect web endpoints, not API keys.",
+        explanation="IAM: SSO instead of long-term keys, aws:SourceIp conditions, least "
+        "privilege. WAF and Shield protect web endpoints, not API keys; Inspector finds "
+        "vulnerable software.",
     ),
     Question(
         "leaked-key.q17",
@@ -807,6 +915,7 @@ QUESTIONS = (
         "analysis; CloudTrail and Flow Logs record, Detective investigates.",
     ),
 )
+
 LeakedKey.questions = QUESTIONS
 
 __all__ = ["QUESTIONS", "STEPS", "LeakedKey"]

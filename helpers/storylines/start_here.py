@@ -22,7 +22,8 @@ QUESTIONS = (
     ),
     Question(
         "start-here.q02",
-        "Which region does the company mostly work in (the region with the most CloudTrail events)?",
+        "Which region does the company mostly work in (the region with the most CloudTrail "
+        "events)?",
         "text",
         20,
         answer=lambda f: f["home_region"],
