@@ -16,8 +16,37 @@ Tables: ``cloudtrail``, ``vpc_flow``, ``guardduty`` (and the view
 ``guardduty_latest``); ``gameday describe`` prints every column. All times are UTC.
 """
 
-from helpers.notebook import *  # noqa: F403
-from helpers.notebook import __all__ as _notebook_all
-from helpers.widgets import answer_box
+# The notebook API loads on first use (PEP 562): the `gameday` command imports this
+# package too, and should not wait seconds for pandas and Altair to print one line.
+_NOTEBOOK_API = (
+    "Card",
+    "CheckResult",
+    "QueryError",
+    "Session",
+    "attack_timeline",
+    "check",
+    "hint",
+    "open_dataset",
+    "progress",
+    "question",
+    "session",
+    "sql",
+    "timeline",
+)
+__all__ = [*_NOTEBOOK_API, "answer_box"]
 
-__all__ = [*_notebook_all, "answer_box"]
+
+def __getattr__(name: str):
+    if name in _NOTEBOOK_API:
+        from helpers import notebook
+
+        return getattr(notebook, name)
+    if name == "answer_box":
+        from helpers.widgets import answer_box
+
+        return answer_box
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

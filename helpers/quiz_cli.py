@@ -22,12 +22,21 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.errors import DatasetError, GameDayError, UsageError
-from helpers.notebook import Session
 from helpers.paths import DEFAULT_SCALE, default_dataset_dir, default_key_path
 from helpers.quiz.attempts import PROGRESS_DIR
+
+if TYPE_CHECKING:
+    from helpers.notebook import Session
+
+
+def _session(dataset: Path) -> Session:
+    """The notebook API's session, imported on use: pandas and Altair take seconds to load."""
+    from helpers.notebook import Session
+
+    return Session(dataset)
 
 ARCHIVE_DIR = "archive"
 
@@ -80,7 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     set, an unknown question) is raised as a UsageError: exit 2.
     """
     try:
-        result = Session(_dataset(args)).check(args.qid, args.answer)
+        result = _session(_dataset(args)).check(args.qid, args.answer)
     except UsageError:
         raise
     except GameDayError as exc:
@@ -91,13 +100,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_hint(args: argparse.Namespace) -> int:
     """``hint QID``: the next hint and its cost; its use is recorded."""
-    print(Session(_dataset(args)).hint(args.qid))
+    print(_session(_dataset(args)).hint(args.qid))
     return 0
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     """``progress``: the progress table and total."""
-    print(Session(_dataset(args)).progress())
+    print(_session(_dataset(args)).progress())
     return 0
 
 
