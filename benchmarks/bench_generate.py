@@ -37,13 +37,15 @@ def main() -> None:
         )
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         raw_mb = sum(p.stat().st_size for p in (tmp / "ds" / "raw").rglob("*") if p.is_file()) / 1e6
         files = sum(1 for p in (tmp / "ds" / "raw").rglob("*") if p.is_file())
         db_mb = (tmp / "ds" / "gameday.duckdb").stat().st_size / 1e6
         counts = ", ".join(f"{t} {n:,}" for t, n in result.counts.items())
         print(
             f"generate {args.scenario} scale={args.scale}: {counts}; {seconds:.1f} s; "
-            f"peak RSS {peak_mb:,.0f} MB; {files:,} native files, {raw_mb:,.0f} MB gz; "
+            f"peak RSS {peak_mb:,.0f} MB + flow process {child_mb:,.0f} MB; "
+            f"{files:,} native files, {raw_mb:,.0f} MB gz; "
             f"catalog {db_mb:,.0f} MB"
         )
     finally:

@@ -10,9 +10,11 @@ data set; the data set gets only hashed answers.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from helpers import cloudtrail, guardduty, vpcflow
 from helpers.background import MS_DAY, Background, Chunk
@@ -53,8 +56,8 @@ class Scale:
 
 SCALES = {
     "small": Scale("small", 0.05, 24 * 60, "for tests: about 50k CloudTrail events, seconds"),
-    "workshop": Scale(  # chunks of ~75k events and ~160k flows
-        "workshop", 1.0, 12 * 60, "the default: 7 days, about 1M CloudTrail events, 2M flows"
+    "workshop": Scale(  # chunks of ~40k events and ~90k flows
+        "workshop", 1.0, 6 * 60, "the default: 7 days, about 1M CloudTrail events, 2M flows"
     ),
     "large": Scale("large", 50.0, 15, "at least 50M CloudTrail events, in 15-minute chunks"),
 }
@@ -67,6 +70,7 @@ GENERATED = (
     "dataset.json",
     "answers.json",
     "debrief.sealed.json",
+    ".flow-spool",
 )
 
 
@@ -161,25 +165,30 @@ def generate(
     rng = np.random.default_rng([seed, 3])
     incident = storyline.plan(world, rng)
     background = Background(world, sc.rate, incident)
-    traffic = Traffic(world, sc.rate)
     injection = storyline.inject(world, rng, incident)
     injected_ct = injection.cloudtrail_table()
-    injected_flows = injection.flows_table()
 
     raw = out / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     salt = f"{scenario}:{seed}:{scale}"
+    week_start = int(world.start.timestamp() * 1000)
+    step = sc.chunk_minutes * 60_000
+    starts = range(week_start, week_start + world.days * MS_DAY, step)
+    # VPC flows share nothing with CloudTrail but the world: a process of their own
+    # builds and writes them on the second core while this one does CloudTrail.
+    spool = out / ".flow-spool"
+    spool.mkdir(exist_ok=True)
+    flow_pool = ProcessPoolExecutor(max_workers=1, mp_context=_process_context())
+    flow_job = flow_pool.submit(
+        flow_week, world, sc.rate, injection.flows_table(), starts, step, raw, salt, spool
+    )
     db_path = out / "gameday.duckdb"
     writer = CatalogWriter(db_path)
     con = writer.con
     counts = {"cloudtrail": 0, "vpc_flow": 0, "guardduty": 0}
     console_users: set[str] = set()
     try:
-        week_start = int(world.start.timestamp() * 1000)
-        step = sc.chunk_minutes * 60_000
-        starts = range(week_start, week_start + world.days * MS_DAY, step)
         bar = _progress(len(starts), progress)
-        carry = vpcflow.FRAME.empty_table()
         for index, start in enumerate(starts):
             chunk = Chunk(index, start, start + step)
             lo = pa.scalar(start, pa.timestamp("ms", tz="UTC"))
@@ -194,23 +203,6 @@ def generate(
             counts["cloudtrail"] += rows.num_rows
             del ct, rows
 
-            # A flow file holds the records whose interval ends in its 5-minute window, so
-            # a flow that starts in this chunk and ends in the next waits for the next.
-            flows = pa.concat_tables(
-                [
-                    carry,
-                    traffic.flows(chunk),
-                    _slice(injected_flows, "end", start // 1000, (start + step) // 1000),
-                ]
-            )
-            ends_here = pc.less(flows.column("end"), (start + step) // 1000)
-            if index + 1 < len(starts):
-                carry = flows.filter(pc.invert(ends_here))
-                flows = flows.filter(ends_here)
-            rows = vpcflow.write_native(flows, raw, salt)
-            writer.append("vpc_flow", rows)
-            counts["vpc_flow"] += rows.num_rows
-            del flows, rows
             if bar is not None:
                 bar.update(1)
         if bar is not None:
@@ -223,6 +215,10 @@ def generate(
         writer.append("guardduty", rows)
         counts["guardduty"] = rows.num_rows
         con = writer.close()
+        counts["vpc_flow"] = flow_job.result()
+        con.execute(
+            "INSERT INTO vpc_flow SELECT * FROM read_parquet(?)", [str(spool / "*.parquet")]
+        )
         finish_catalog(con, generated=True)
 
         facts = dict(injection.facts)
@@ -235,6 +231,8 @@ def generate(
         facts.update(storyline.naive_facts(con))
     finally:
         writer.close(raise_errors=False).close()
+        flow_pool.shutdown(cancel_futures=True)
+        shutil.rmtree(spool, ignore_errors=True)
 
     questions = questions_for(scenario)
     write_answers(out, questions, facts)
@@ -244,6 +242,48 @@ def generate(
     return Generated(
         out=out, key_path=key_path, counts=counts, seconds=time.perf_counter() - started
     )
+
+
+def _process_context() -> mp.context.BaseContext:
+    """fork where it is safe (Linux): no re-import of the caller's script, which
+    spawn needs guarded by ``if __name__ == "__main__"``; spawn elsewhere."""
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def flow_week(
+    world,
+    rate: float,
+    injected: pa.Table,
+    starts: range,
+    step: int,
+    raw: Path,
+    salt: str,
+    spool: Path,
+) -> int:
+    """The week's VPC flow records: built, written as native files, and spooled as
+    Parquet for the catalog, chunk by chunk. Runs in a process of its own."""
+    traffic = Traffic(world, rate)
+    carry = vpcflow.FRAME.empty_table()
+    total = 0
+    for index, start in enumerate(starts):
+        end_s = (start + step) // 1000
+        # A flow file holds the records whose interval ends in its 5-minute window, so
+        # a flow that starts in this chunk and ends in the next waits for the next.
+        flows = pa.concat_tables(
+            [
+                carry,
+                traffic.flows(Chunk(index, start, start + step)),
+                _slice(injected, "end", start // 1000, end_s),
+            ]
+        )
+        if index + 1 < len(starts):
+            ends_here = pc.less(flows.column("end"), end_s)
+            carry = flows.filter(pc.invert(ends_here))
+            flows = flows.filter(ends_here)
+        rows = vpcflow.write_native(flows, raw, salt, threads=1)
+        pq.write_table(rows, spool / f"{index:05d}.parquet", compression="lz4")
+        total += rows.num_rows
+    return total
 
 
 def _write_sealed_debrief(out: Path, questions, facts, timeline: list[dict]) -> None:

@@ -38,6 +38,7 @@ def _session(dataset: Path) -> Session:
 
     return Session(dataset)
 
+
 ARCHIVE_DIR = "archive"
 
 
