@@ -78,6 +78,12 @@ def test_unwritable_out(tmp_path):
     assert_one_line_error(gameday("generate", "--out", str(locked / "ds")), "not writable")
 
 
+def test_out_under_something_that_cannot_hold_folders(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    assert_one_line_error(gameday("generate", "--out", str(blocker / "ds")), "not writable")
+
+
 def test_out_that_is_a_file(tmp_path):
     f = tmp_path / "file"
     f.write_text("x")
