@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.files import one_line, relative
 from helpers.gz import LEVEL as GZIP_LEVEL
 from helpers.gz import gzip_bytes
 from helpers.schema import Column, Table
@@ -752,18 +753,6 @@ def _head(path: Path) -> tuple[bool, bytes]:
         return False, f.read(_HEAD_BYTES)
 
 
-def _relative(path: Path, root: Path | None) -> str:
-    """The catalog's ``file``: relative to ``root`` (POSIX) when under it, else as given."""
-    if root is not None and path.is_relative_to(root):
-        return path.relative_to(root).as_posix()
-    return str(path)
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()).split(" LINE ")[0]  # DuckDB appends the SQL
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
 def _stage_sql(gzipped: bool, files: list[str]) -> str:
     """(filename, record) of every record in ``files``, read as raw JSON: no type inference.
 
@@ -805,7 +794,7 @@ def read_files(
         try:
             gzipped, head = _head(path)
         except (OSError, EOFError, zlib.error) as error:
-            skipped.append((path, f"unreadable or corrupt gzip ({_one_line(error)}): {_EXPECTED}"))
+            skipped.append((path, f"unreadable or corrupt gzip ({one_line(error)}): {_EXPECTED}"))
             continue
         text = head.decode("utf-8", errors="replace")
         if not text.strip():
@@ -834,7 +823,7 @@ def read_files(
                         con.execute(f"INSERT INTO {stage} {_stage_sql(gzipped, [str(path)])}")
                     except duckdb.Error as error:
                         skipped.append(
-                            (path, f"corrupt or truncated ({_one_line(error)}): {_EXPECTED}")
+                            (path, f"corrupt or truncated ({one_line(error)}): {_EXPECTED}")
                         )
         con.execute(f"SET preserve_insertion_order = {bool(keep_order)}")
         bad = dict(
@@ -859,7 +848,7 @@ def read_files(
                     )
                 )
         good = [p for p in loaded if str(p) not in bad]
-        file_names = [_relative(p, root) for p in good]
+        file_names = [relative(p, root) for p in good]
         con.register(names, pa.table({"filename": list(map(str, good)), "file": file_names}))
         source = f"(SELECT s.record, n.file FROM {stage} s JOIN {names} n USING (filename))"
         inserted = con.execute(

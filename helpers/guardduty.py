@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from helpers.files import one_line, relative
 from helpers.gz import gzip_bytes
 from helpers.schema import Column, Table
 
@@ -557,11 +558,11 @@ def read_files(
     skipped: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         try:
-            rows += _file_rows(path, _relative(path, root))
+            rows += _file_rows(path, relative(path, root))
         except (OSError, EOFError, zlib.error, UnicodeDecodeError, _NotFindings) as error:
-            skipped.append((path, _one_line(error)))
+            skipped.append((path, one_line(error)))
         except json.JSONDecodeError as error:
-            skipped.append((path, f"not JSON: {_one_line(error)}"))
+            skipped.append((path, f"not JSON: {one_line(error)}"))
     if rows:
         name = "_gameday_guardduty_rows"
         con.register(name, _table(rows))
@@ -836,7 +837,7 @@ def _file_rows(path: Path, file: str) -> list[dict[str, Any]]:
         try:
             rows.append(_row(finding, _compact(finding), file))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise _NotFindings(f"finding {number}: bad {_one_line(error)}") from error
+            raise _NotFindings(f"finding {number}: bad {one_line(error)}") from error
     return rows
 
 
@@ -845,19 +846,3 @@ def _table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.table(
         {f.name: pa.array([row[f.name] for row in rows], f.type) for f in ROWS}, schema=ROWS
     )
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    """The path relative to root in POSIX form, or as given where it is not under root."""
-    if root is not None:
-        try:
-            return path.absolute().relative_to(Path(root).absolute()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
-def _one_line(error: BaseException) -> str:
-    """The first line of an error message, with its type where the message is empty."""
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.files import one_line, relative
 from helpers.gz import LEVEL as GZIP_LEVEL
 from helpers.gz import gzip_bytes
 from helpers.schema import Column, Table
@@ -327,7 +328,7 @@ def read_files(
         try:
             head, compression = _head(path)
         except (OSError, EOFError, zlib.error) as error:
-            skipped[index] = (path, f"cannot read the file: {_one_line(error)}")
+            skipped[index] = (path, f"cannot read the file: {one_line(error)}")
             continue
         found = _sniff(head)
         if isinstance(found, str):
@@ -344,7 +345,7 @@ def read_files(
                 try:
                     inserted += _insert(con, [path], compression, header, fields, root)
                 except duckdb.Error as error:
-                    skipped[index] = (path, _one_line(error))
+                    skipped[index] = (path, one_line(error))
     return inserted, [skipped[i] for i in sorted(skipped)]
 
 
@@ -490,7 +491,7 @@ def _insert(
         {
             "path": [str(p) for p in paths],
             "region": [_key_region(p) for p in paths],
-            "file": [_relative(p, root) for p in paths],
+            "file": [relative(p, root) for p in paths],
         }
     )
     name = "_gameday_vpcflow_files"
@@ -517,19 +518,3 @@ def _key_region(path: Path) -> str | None:
         return found["region"]
     found = _KEY_REGION_RE.search(Path(path).absolute().as_posix())
     return found["region"] if found else None
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    """The path relative to root in POSIX form, or as given where it is not under root."""
-    if root is not None:
-        try:
-            return path.absolute().relative_to(Path(root).absolute()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
-def _one_line(error: BaseException) -> str:
-    """The first line of an error message, with its type where the message is empty."""
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
