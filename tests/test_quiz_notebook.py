@@ -228,3 +228,11 @@ def test_without_storyline_text_checks_still_work(dataset):
     assert session.check("calls", "1234").correct
     with pytest.raises(DatasetError, match="no text for question calls"):
         session.question("calls")
+
+
+def test_the_package_offers_the_whole_notebook_api_lazily():
+    import helpers
+    from helpers import notebook
+
+    assert set(notebook.__all__) | {"answer_box"} == set(helpers.__all__)
+    assert notebook.check is helpers.check
