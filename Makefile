@@ -31,8 +31,12 @@ $(DATASET)/gameday.duckdb: | $(STAMP)
 
 dataset: $(STAMP) $(DATASET)/gameday.duckdb
 
+# root (a container, a CI box) must say so to JupyterLab
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: dataset
-	$(BIN)/jupyter lab --no-browser --port=$(PORT) --ServerApp.root_dir=notebooks
+	@echo "Starting JupyterLab on notebooks/: open the http://127.0.0.1:$(PORT)/lab?token=... URL below"
+	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) --ServerApp.root_dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests benchmarks answers/source
