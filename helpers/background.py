@@ -149,6 +149,7 @@ class Background:
             self.instance_roles(chunk),
             self.lambda_roles(chunk),
             self.service_events(chunk),
+            self.config_recorder(chunk),
         ]
         for day in chunk.days:
             if not (self.week_start <= day * MS_DAY < _ms(self.world.end)):
@@ -315,6 +316,43 @@ class Background:
             )
         )
         return pa.concat_tables(tables)
+
+    def config_recorder(self, chunk: Chunk) -> pa.Table:
+        """AWS Config through its service-linked role: Describe calls every few minutes,
+        from config.amazonaws.com. More reads that are nobody's discovery."""
+        w = self.world
+        rng = self._rng(chunk.index, 9)
+        role = next(r for r in w.roles if r.name == "AWSServiceRoleForConfig")
+        ms = _poisson(rng, chunk, 0.004 * max(self.rate, 0.25))
+        if not len(ms):
+            return empty()
+        ms.sort()
+        window = ms // MS_HOUR
+        key = self._session_keys(13, 0, 500).take(pa.array(window % 500))
+        ident = role_identity(
+            w, role, "AWSConfig-Describe", key, (window * MS_HOUR).astype("datetime64[ms]")
+        )
+        ident = Identity(**{**ident.__dict__, "invoked_by": "config.amazonaws.com"})
+        return mixed(
+            [
+                "DescribeInstances",
+                "DescribeSecurityGroups",
+                "DescribeVpcs",
+                "DescribeSubnets",
+                "DescribeVolumes",
+                "GetBucketAcl",
+                "GetBucketPolicy",
+                "GetBucketVersioning",
+            ],
+            None,
+            ms.astype("datetime64[ms]"),
+            ident,
+            world=w,
+            rng=rng,
+            region=w.home_region,
+            source_ip="config.amazonaws.com",
+            user_agent="config.amazonaws.com",
+        )
 
     def _day_ms(self, day: int, local_hour: float) -> int:
         return int(day * MS_DAY + (local_hour - self.world.utc_offset_hours) * MS_HOUR)
