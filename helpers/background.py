@@ -171,51 +171,16 @@ class Background:
         tables = []
         for k, inst in enumerate(w.instances):
             role = next(r for r in w.roles if r.name == inst.role)
-            ms = _poisson(rng, chunk, 0.1 * self.rate)
-            if not len(ms):
-                continue
-            ms.sort()
-            window = ms // (6 * MS_HOUR)
-            uniq = np.unique(window)
-            keys = np.asarray(
-                ids.access_keys(np.random.default_rng([w.seed, 11, k]), 10_000).to_pylist()
-            )
-            key = keys[(uniq % 10_000)][np.searchsorted(uniq, window)]
-            created = (window * 6 * MS_HOUR + 60_000).astype("datetime64[ms]")
-            ident = role_identity(w, role, inst.instance_id, key, created)
+            ms = np.sort(_poisson(rng, chunk, 0.1 * self.rate))
+            ident = self._rotating_sessions(11, k, role, inst.instance_id, ms, 6 * MS_HOUR, 60_000)
             ip = inst.public_ip or w.nat_ip
-            times = ms.astype("datetime64[ms]")
+            last = "GetObject" if "worker" in inst.name else "DescribeInstances"
             kinds = rng.choice(4, size=len(ms), p=[0.45, 0.2, 0.15, 0.2])
             specs = [
-                ("Decrypt", agents.BOTO3),
-                ("GetParameter", agents.BOTO3),
-                ("GetSecretValue", agents.BOTO3),
-                ("GetObject" if "worker" in inst.name else "DescribeInstances", agents.BOTO3),
+                (api, ip, agents.BOTO3)
+                for api in ("Decrypt", "GetParameter", "GetSecretValue", last)
             ]
-            for j, (api, ua) in enumerate(specs):
-                sel = kinds == j
-                if not sel.any():
-                    continue
-                sub = select(ident, np.flatnonzero(sel))
-                values = {}
-                if api == "GetObject":
-                    values = {
-                        "bucket": w.sensitive_buckets[0],
-                        "key": _object_keys(rng, int(sel.sum()), "orders"),
-                    }
-                tables.append(
-                    calls(
-                        api,
-                        times[sel],
-                        sub,
-                        world=w,
-                        rng=rng,
-                        region=w.home_region,
-                        source_ip=ip,
-                        user_agent=ua,
-                        values=values,
-                    )
-                )
+            tables += self._role_calls(rng, ident, ms, kinds, specs)
         return pa.concat_tables(tables) if tables else empty()
 
     def lambda_roles(self, chunk: Chunk) -> pa.Table:
@@ -228,40 +193,59 @@ class Background:
             hour = (ms // MS_HOUR + w.utc_offset_hours) % 24
             keep = rng.random(len(ms)) < np.where((hour >= 7) & (hour < 22), 1.0, 0.35)
             ms = np.sort(ms[keep])
-            if not len(ms):
-                continue
-            window = ms // MS_HOUR
-            uniq = np.unique(window)
-            keys = np.asarray(
-                ids.access_keys(np.random.default_rng([w.seed, 12, k]), 2_000).to_pylist()
-            )
-            key = keys[(uniq % 2_000)][np.searchsorted(uniq, window)]
-            created = (window * MS_HOUR).astype("datetime64[ms]")
-            ident = role_identity(w, role, fn, key, created)
-            times = ms.astype("datetime64[ms]")
-            put = rng.random(len(ms)) < 0.4
-            for api, sel in (("Decrypt", ~put), ("PutObject", put)):
-                sub = select(ident, np.flatnonzero(sel))
-                values = {}
-                if api == "PutObject":
-                    values = {
-                        "bucket": w.sensitive_buckets[0],
-                        "key": _object_keys(rng, int(sel.sum()), "orders"),
-                    }
-                tables.append(
-                    calls(
-                        api,
-                        times[sel],
-                        sub,
-                        world=w,
-                        rng=rng,
-                        region=w.home_region,
-                        source_ip=w.nat_ip if api == "PutObject" else "lambda.amazonaws.com",
-                        user_agent=agents.LAMBDA_BOTO3,
-                        values=values,
-                    )
-                )
+            ident = self._rotating_sessions(12, k, role, fn, ms, MS_HOUR, 0)
+            kinds = (rng.random(len(ms)) < 0.4).astype(int)
+            specs = [
+                ("Decrypt", "lambda.amazonaws.com", agents.LAMBDA_BOTO3),
+                ("PutObject", w.nat_ip, agents.LAMBDA_BOTO3),
+            ]
+            tables += self._role_calls(rng, ident, ms, kinds, specs)
         return pa.concat_tables(tables) if tables else empty()
+
+    def _rotating_sessions(
+        self, kind: int, k: int, role, session: str, ms: np.ndarray, period: int, offset: int
+    ) -> Identity:
+        """A role's sessions, one temporary key per ``period`` (ms), for calls at ``ms``."""
+        window = ms // period
+        key = self._session_keys(kind, k, 2_000).take(pa.array(window % 2_000))
+        created = (window * period + offset).astype("datetime64[ms]")
+        return role_identity(self.world, role, session, key, created)
+
+    def _role_calls(
+        self,
+        rng,
+        ident: Identity,
+        ms: np.ndarray,
+        kinds: np.ndarray,
+        specs: list[tuple[str, str, str]],
+    ) -> list[pa.Table]:
+        """One :func:`calls` per API: the calls with ``kinds == j`` go to ``specs[j]``
+        (API, source address, user agent); object calls read or write the sensitive bucket."""
+        tables = []
+        for j, (api, ip, ua) in enumerate(specs):
+            idx = np.flatnonzero(kinds == j)
+            if not len(idx):
+                continue
+            values = {}
+            if api in ("GetObject", "PutObject"):
+                values = {
+                    "bucket": self.world.sensitive_buckets[0],
+                    "key": _object_keys(rng, len(idx), "orders"),
+                }
+            tables.append(
+                calls(
+                    api,
+                    ms[idx].astype("datetime64[ms]"),
+                    select(ident, idx),
+                    world=self.world,
+                    rng=rng,
+                    region=self.world.home_region,
+                    source_ip=ip,
+                    user_agent=ua,
+                    values=values,
+                )
+            )
+        return tables
 
     def service_events(self, chunk: Chunk) -> pa.Table:
         """Services at work: EC2 and Lambda assuming roles, KMS rotating keys."""
