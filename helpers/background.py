@@ -612,11 +612,6 @@ def _in_chunk_t(t: np.ndarray, chunk: Chunk) -> np.ndarray:
     return t[(ms >= chunk.start) & (ms < chunk.end)]
 
 
-def _only(table: pa.Table, mfa: bool) -> pa.Table:
-    """ConsoleLogin records carry MFAUsed in additionalEventData, not a session."""
-    return table
-
-
 def _object_keys(rng: np.random.Generator, n: int, prefix: str) -> pa.Array:
     """Object keys like ``orders/2026/07/order-123456.json``, built column-wise."""
     day = np.char.zfill(rng.integers(1, 29, n).astype(str), 2)

@@ -373,7 +373,7 @@ def default_values(world: World, rng: np.random.Generator, n: int, needed: set[s
         "repo": lambda: f"{world.github_org}/platform",
         "reservation_id": lambda: ids.resource_id(rng, "r-0", 1, 16)[0],
         "mfa_serial": lambda: f"arn:aws:iam::{world.account_id}:mfa/device",
-        "other_account": lambda: world.extra.get("other_account", "111122223333"),
+        "other_account": lambda: "111122223333",
         "role_id": lambda: pick([r.role_id for r in world.roles]),
         "private_dns": lambda: pick(
             [

@@ -8,7 +8,7 @@ who exists, and two seeds give two different companies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,7 +147,6 @@ class World:
     detector_id: str
     trail_name: str
     github_org: str
-    extra: dict = field(default_factory=dict)
 
     @property
     def people(self) -> tuple[User, ...]:
