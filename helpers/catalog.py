@@ -14,10 +14,16 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from helpers import cloudtrail, guardduty, vpcflow
+from helpers import cloudtrail, guardduty, sources, vpcflow
 from helpers.schema import Table
 
-TABLES: tuple[Table, ...] = (cloudtrail.TABLE, vpcflow.TABLE, guardduty.TABLE)
+#: Every catalog table: CloudTrail, VPC flows, GuardDuty, then the side sources' tables.
+TABLES: tuple[Table, ...] = (
+    cloudtrail.TABLE,
+    vpcflow.TABLE,
+    guardduty.TABLE,
+    *(m.TABLE for s in sources.available() for m in s.reader_modules()),
+)
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, generated: bool = False) -> None:

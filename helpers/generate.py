@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from helpers import cloudtrail, guardduty, vpcflow
+from helpers import cloudtrail, guardduty, sources, vpcflow
 from helpers.background import MS_DAY, Background, Chunk
 from helpers.catalog import CatalogWriter, finish_catalog
 from helpers.errors import DatasetError, UsageError
@@ -174,18 +174,29 @@ def generate(
     week_start = int(world.start.timestamp() * 1000)
     step = sc.chunk_minutes * 60_000
     starts = range(week_start, week_start + world.days * MS_DAY, step)
-    # VPC flows share nothing with CloudTrail but the world: a process of their own
-    # builds and writes them on the second core while this one does CloudTrail.
+    # VPC flows and the side sources share nothing with CloudTrail but the world: a
+    # process of their own builds and writes them on the second core meanwhile.
     spool = out / ".flow-spool"
     spool.mkdir(exist_ok=True)
     flow_pool = ProcessPoolExecutor(max_workers=1, mp_context=_process_context())
     flow_job = flow_pool.submit(
-        flow_week, world, sc.rate, injection.flows_table(), starts, step, raw, salt, spool
+        side_week,
+        world,
+        sc.rate,
+        incident,
+        injection.flows_table(),
+        injection.side_tables(),
+        starts,
+        step,
+        raw,
+        salt,
+        spool,
     )
+    gaps = injection.cloudtrail_gaps
     db_path = out / "gameday.duckdb"
     writer = CatalogWriter(db_path)
     con = writer.con
-    counts = {"cloudtrail": 0, "vpc_flow": 0, "guardduty": 0}
+    counts: dict[str, int] = {"cloudtrail": 0, "vpc_flow": 0, "guardduty": 0}
     console_users: set[str] = set()
     try:
         bar = _progress(len(starts), progress)
@@ -196,6 +207,8 @@ def generate(
             ct = pa.concat_tables(
                 [background.cloudtrail(chunk), _slice(injected_ct, "event_time", lo, hi)]
             )
+            if gaps:
+                ct = _without_gaps(ct, gaps)
             logins = ct.filter(pc.equal(ct.column("event_name"), "ConsoleLogin"))
             console_users.update(v for v in logins.column("user_name").to_pylist() if v)
             rows = cloudtrail.write_native(ct, raw, world.account_id, salt, rows="events")
@@ -215,10 +228,13 @@ def generate(
         writer.append("guardduty", rows)
         counts["guardduty"] = rows.num_rows
         con = writer.close()
-        counts["vpc_flow"] = flow_job.result()
-        con.execute(
-            "INSERT INTO vpc_flow SELECT * FROM read_parquet(?)", [str(spool / "*.parquet")]
-        )
+        for table, n in flow_job.result().items():
+            counts[table] = n
+            if n:
+                con.execute(
+                    f"INSERT INTO {table} SELECT * FROM read_parquet(?)",
+                    [str(spool / table / "*.parquet")],
+                )
         finish_catalog(con, generated=True)
 
         facts = dict(injection.facts)
@@ -250,40 +266,66 @@ def _process_context() -> mp.context.BaseContext:
     return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def flow_week(
+def _without_gaps(ct: pa.Table, gaps: list[tuple[int, int]]) -> pa.Table:
+    """CloudTrail minus the records of windows in which the trail was not logging."""
+    ms = pc.cast(ct.column("event_time"), pa.int64())
+    silent = pa.repeat(False, ct.num_rows)
+    for first, last in gaps:
+        silent = pc.or_(silent, pc.and_(pc.greater_equal(ms, first), pc.less(ms, last)))
+    return ct.filter(pc.invert(silent))
+
+
+def side_week(
     world,
     rate: float,
-    injected: pa.Table,
+    incident,
+    injected_flows: pa.Table,
+    injected: dict[str, pa.Table],
     starts: range,
     step: int,
     raw: Path,
     salt: str,
     spool: Path,
-) -> int:
-    """The week's VPC flow records: built, written as native files, and spooled as
-    Parquet for the catalog, chunk by chunk. Runs in a process of its own."""
+) -> dict[str, int]:
+    """The week's VPC flow records and side sources (web, S3 access, DNS): built, written
+    as native files, and spooled as Parquet per catalog table, chunk by chunk. Runs in a
+    process of its own; returns the rows per catalog table."""
     traffic = Traffic(world, rate)
+    side = [
+        (spec, spec.background_for(world, rate, incident), injected[spec.name])
+        for spec in sources.available()
+    ]
     carry = vpcflow.FRAME.empty_table()
-    total = 0
+    totals: dict[str, int] = {"vpc_flow": 0}
     for index, start in enumerate(starts):
+        chunk = Chunk(index, start, start + step)
         end_s = (start + step) // 1000
         # A flow file holds the records whose interval ends in its 5-minute window, so
         # a flow that starts in this chunk and ends in the next waits for the next.
         flows = pa.concat_tables(
-            [
-                carry,
-                traffic.flows(Chunk(index, start, start + step)),
-                _slice(injected, "end", start // 1000, end_s),
-            ]
+            [carry, traffic.flows(chunk), _slice(injected_flows, "end", start // 1000, end_s)]
         )
         if index + 1 < len(starts):
             ends_here = pc.less(flows.column("end"), end_s)
             carry = flows.filter(pc.invert(ends_here))
             flows = flows.filter(ends_here)
         rows = vpcflow.write_native(flows, raw, salt, threads=1)
-        pq.write_table(rows, spool / f"{index:05d}.parquet", compression="lz4")
-        total += rows.num_rows
-    return total
+        _spool(spool, "vpc_flow", index, rows, totals)
+
+        lo = pa.scalar(start, pa.timestamp("ms", tz="UTC"))
+        hi = pa.scalar(start + step, pa.timestamp("ms", tz="UTC"))
+        for spec, background, events in side:
+            frame = pa.concat_tables([background(chunk), _slice(events, spec.time_column, lo, hi)])
+            for table, rows in spec.write_native(frame, raw, world, salt).items():
+                _spool(spool, table, index, rows, totals)
+    return totals
+
+
+def _spool(spool: Path, table: str, index: int, rows: pa.Table, totals: dict[str, int]) -> None:
+    totals[table] = totals.get(table, 0) + rows.num_rows
+    if rows.num_rows:
+        (spool / table).mkdir(exist_ok=True)
+        pq.write_table(rows, spool / table / f"{index:05d}.parquet", compression="lz4")
 
 
 def _write_sealed_debrief(out: Path, questions, facts, timeline: list[dict]) -> None:

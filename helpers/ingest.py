@@ -15,11 +15,14 @@ from pathlib import Path
 
 import duckdb
 
-from helpers import cloudtrail, guardduty, vpcflow
+from helpers import cloudtrail, guardduty, sources, vpcflow
 from helpers.catalog import create_tables, finish_catalog
 from helpers.errors import DatasetError, UsageError
 
-READERS = {"cloudtrail": cloudtrail, "vpc_flow": vpcflow, "guardduty": guardduty}
+#: catalog table -> the module that recognises and reads its files
+READERS = {"cloudtrail": cloudtrail, "vpc_flow": vpcflow, "guardduty": guardduty} | {
+    m.TABLE.name: m for s in sources.available() for m in s.reader_modules()
+}
 SKIP_NAMES = {"LICENSE", "NOTICE", "README", "SOURCES.md"}
 
 
@@ -88,7 +91,7 @@ def ingest(paths: list[Path], out: Path, force: bool = False) -> IngestReport:
             continue
         kind = next((k for k, mod in READERS.items() if mod.looks_like(f, head)), None)
         if kind is None:
-            report.skipped.append((f, "not a CloudTrail, VPC flow or GuardDuty log"))
+            report.skipped.append((f, f"not a log this kit reads ({', '.join(READERS)})"))
             continue
         by_kind[kind].append(f)
 

@@ -9,6 +9,10 @@ two never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -40,3 +44,31 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+
+def frame(schema: pa.Schema, n: int, **columns: Any) -> pa.Table:
+    """``n`` rows of a generator frame from arrays, numpy arrays or scalars.
+
+    A column not given is all nulls, so a storyline names only what it knows and a
+    writer fills the rest (ids, sizes) the way AWS would.
+
+    >>> frame(pa.schema([("a", pa.int32()), ("b", pa.string())]), 2, a=7).to_pylist()
+    [{'a': 7, 'b': None}, {'a': 7, 'b': None}]
+    """
+    unknown = set(columns) - set(schema.names)
+    if unknown:
+        raise TypeError(f"not columns of this frame: {', '.join(sorted(unknown))}")
+    arrays = []
+    for f in schema:
+        v = columns.get(f.name)
+        if isinstance(v, pa.ChunkedArray):
+            v = v.combine_chunks()
+        if isinstance(v, pa.Array):
+            arrays.append(v.cast(f.type))
+        elif isinstance(v, np.ndarray | list):
+            arrays.append(pa.array(v, type=f.type))
+        elif v is None:
+            arrays.append(pa.nulls(n, f.type))
+        else:
+            arrays.append(pa.repeat(pa.scalar(v, type=f.type), n))
+    return pa.Table.from_arrays(arrays, schema=schema)

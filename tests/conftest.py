@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# the fixtures of the real-browser tests: chromium_browser, artefacts
+pytest_plugins = ["browser_support"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REAL_LOGS = REPO.parent / "shared" / "real-logs"
 
@@ -21,24 +24,28 @@ def real_logs() -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_datasets(tmp_path_factory) -> dict[int, Path]:
-    """One ``small`` leaked-key data set per seed, with its key beside it."""
+def small_gameday(tmp_path_factory):
+    """``small_gameday(scenario, seed)``: a ``small`` data set with its key beside it
+    (see :func:`key_of`), generated on first use and shared by the whole session."""
     from helpers.generate import generate
 
     root = tmp_path_factory.mktemp("datasets")
-    out = {}
-    for seed in SEEDS:
-        ds = root / f"leaked-key-{seed}"
-        generate(
-            "leaked-key",
-            seed,
-            "small",
-            ds,
-            key_out=root / "keys" / f"{ds.name}.json",
-            progress=False,
-        )
-        out[seed] = ds
-    return out
+    made: dict[tuple[str, int], Path] = {}
+
+    def get(scenario: str, seed: int) -> Path:
+        if (scenario, seed) not in made:
+            ds = root / f"{scenario}-{seed}"
+            generate(scenario, seed, "small", ds, key_out=key_of(ds), progress=False)
+            made[scenario, seed] = ds
+        return made[scenario, seed]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def small_datasets(small_gameday) -> dict[int, Path]:
+    """One ``small`` leaked-key data set per seed, with its key beside it."""
+    return {seed: small_gameday("leaked-key", seed) for seed in SEEDS}
 
 
 @pytest.fixture(scope="session")

@@ -24,60 +24,28 @@ from helpers import notebook
 from helpers.quiz.answers import CORRECT, FORMAT_PROBLEM, KNOWN_WRONG, PARTIAL, Checker
 from helpers.quiz.attempts import AttemptsLog
 from helpers.quiz.normalise import normalise
-from helpers.storylines import questions_for
+from helpers.storylines import STORYLINES, get_storyline, questions_for
 
-PARTICIPANT_NOTEBOOKS = {
-    "00": REPO / "notebooks" / "00-start-here.ipynb",
-    "01": REPO / "notebooks" / "01-leaked-key.ipynb",
+GAMEDAYS = tuple(STORYLINES)  # every storyline is a GameDay with its notebook pair
+
+
+def _one(pattern: str) -> Path:
+    found = sorted(REPO.glob(pattern))
+    assert len(found) == 1, f"expected one notebook matching {pattern}, found {found}"
+    return found[0]
+
+
+#: The start-here pair, and each storyline's pair: notebooks/NN-<name>.ipynb and its solution.
+PARTICIPANT_NOTEBOOKS = {"start-here": REPO / "notebooks" / "00-start-here.ipynb"} | {
+    name: _one(f"notebooks/[0-9][0-9]-{name}.ipynb") for name in GAMEDAYS
 }
-SOLUTION_NOTEBOOKS = {
-    "00": REPO / "answers" / "00-start-here-solution.ipynb",
-    "01": REPO / "answers" / "01-leaked-key-solution.ipynb",
+SOLUTION_NOTEBOOKS = {"start-here": REPO / "answers" / "00-start-here-solution.ipynb"} | {
+    name: _one(f"answers/[0-9][0-9]-{name}-solution.ipynb") for name in GAMEDAYS
 }
-QUESTIONS = {q.id: q for q in questions_for("leaked-key")}
-#: What a careless learner types, per question with a known-wrong nudge. The attacker's
-#: address, where a naive query needs it, comes from the alert as a learner would take it.
-ALERT_IP = (
-    "(SELECT remote_ip FROM guardduty_latest WHERE resource_type = 'AccessKey' "
-    "ORDER BY first_seen LIMIT 1)"
-)
-NAIVE = {
-    # the finding seen most often: a port probe
-    "leaked-key.q01": [
-        "SELECT remote_ip FROM guardduty_latest WHERE remote_ip IS NOT NULL "
-        "ORDER BY count DESC LIMIT 1"
-    ],
-    # whoever makes the most List/Describe/Get calls: the nightly Terraform plan
-    "leaked-key.q03": [
-        "SELECT user_name FROM cloudtrail WHERE identity_type = 'IAMUser' "
-        "AND (event_name LIKE 'List%' OR event_name LIKE 'Describe%' OR event_name LIKE 'Get%') "
-        "GROUP BY user_name ORDER BY count(*) DESC LIMIT 1"
-    ],
-    # every denied call of the week, the audit role's storm included
-    "leaked-key.q06": [
-        "SELECT count(*) FROM cloudtrail WHERE error_code IS NOT NULL",
-        "SELECT count(*) FROM cloudtrail WHERE error_code = 'AccessDenied'",
-    ],
-    "leaked-key.q07": ["SELECT DISTINCT event_name FROM cloudtrail WHERE error_code IS NOT NULL"],
-    # the user created last: the administrator's new hire
-    "leaked-key.q08": [
-        "SELECT request_parameters->>'userName' FROM cloudtrail "
-        "WHERE event_name = 'CreateUser' ORDER BY event_time DESC LIMIT 1"
-    ],
-    # the policy attached last (the new hire's), and the attacker's policy as an ARN
-    "leaked-key.q09": [
-        "SELECT string_split(request_parameters->>'policyArn', '/')[-1] FROM cloudtrail "
-        "WHERE event_name = 'AttachUserPolicy' ORDER BY event_time DESC LIMIT 1",
-        "SELECT request_parameters->>'policyArn' FROM cloudtrail "
-        f"WHERE event_name = 'AttachUserPolicy' AND source_ip = {ALERT_IP}",
-    ],
-    # the bucket read most, and every object read: the order workers at work
-    "leaked-key.q14": [
-        "SELECT request_parameters->>'bucketName' FROM cloudtrail WHERE event_name = 'GetObject' "
-        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
-    ],
-    "leaked-key.q15": ["SELECT count(*) FROM cloudtrail WHERE event_name = 'GetObject'"],
-}
+
+
+def questions_of(scenario: str) -> dict[str, Any]:
+    return {q.id: q for q in questions_for(scenario)}
 
 
 def load_builder():
@@ -193,17 +161,19 @@ def test_every_question_is_asked_once_in_its_notebook_and_its_solution():
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
         return re.findall(r'gd\.(?:check|answer_box)\("([\w.-]+)"', text)
 
-    for nb, prefix in (("00", "start-here."), ("01", "leaked-key.")):
-        expected = [q for q in QUESTIONS if q.startswith(prefix)]
-        assert expected == asked(PARTICIPANT_NOTEBOOKS[nb])
-        assert expected == asked(SOLUTION_NOTEBOOKS[nb])
+    for name in PARTICIPANT_NOTEBOOKS:
+        scenario = GAMEDAYS[0] if name == "start-here" else name
+        expected = [q for q in questions_of(scenario) if q.startswith(f"{name}.")]
+        assert expected, name
+        assert expected == asked(PARTICIPANT_NOTEBOOKS[name]), name
+        assert expected == asked(SOLUTION_NOTEBOOKS[name]), name
 
 
 def test_the_solutions_first_code_cell_holds_the_parameters():
     for path in SOLUTION_NOTEBOOKS.values():
         first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert ["parameters"] == first.metadata.get("tags")
-        assert 'DATASET = "datasets/leaked-key"' in first.source
+        assert re.search(r'^DATASET = "datasets/[\w-]+"$', first.source, re.M), path.name
         assert "ANSWERS_OUT = None" in first.source
 
 
@@ -212,7 +182,8 @@ def test_the_solutions_first_code_cell_holds_the_parameters():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("nb", sorted(PARTICIPANT_NOTEBOOKS))
-def test_participant_notebooks_run_top_to_bottom_with_blank_answers(nb, small_dataset, monkeypatch):
+def test_participant_notebooks_run_top_to_bottom_with_blank_answers(nb, small_gameday, monkeypatch):
+    small_dataset = small_gameday(GAMEDAYS[0] if nb == "start-here" else nb, SEEDS[0])
     participant = f"nb-test-blank-{nb}"
     monkeypatch.setenv("GAMEDAY_DATASET", str(small_dataset))
     monkeypatch.setenv("GAMEDAY_PARTICIPANT", participant)
@@ -232,12 +203,13 @@ def test_participant_notebooks_run_top_to_bottom_with_blank_answers(nb, small_da
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-def test_solution_notebooks_solve_every_seed_from_the_logs(seed, small_datasets, tmp_path):
-    ds = small_datasets[seed]
+@pytest.mark.parametrize("scenario", GAMEDAYS)
+def test_solution_notebooks_solve_every_seed_from_the_logs(scenario, seed, small_gameday, tmp_path):
+    ds = small_gameday(scenario, seed)
     reference: dict[str, Any] = {}
-    for nb, path in sorted(SOLUTION_NOTEBOOKS.items()):
+    for nb in ("start-here", scenario):
         out = tmp_path / f"answers-{nb}.json"
-        ran = execute(path, {"DATASET": str(ds), "ANSWERS_OUT": str(out)})
+        ran = execute(SOLUTION_NOTEBOOKS[nb], {"DATASET": str(ds), "ANSWERS_OUT": str(out)})
         assert [] == outputs(ran, "error")
         reference.update(json.loads(out.read_text()))
 
@@ -258,20 +230,24 @@ def test_solution_notebooks_solve_every_seed_from_the_logs(seed, small_datasets,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("scenario", GAMEDAYS)
 def test_known_wrong_nudges_are_what_the_naive_queries_return(
-    seed, small_datasets, fresh_session, capsys
+    scenario, seed, small_gameday, fresh_session, capsys
 ):
-    ds = small_datasets[seed]
+    ds = small_gameday(scenario, seed)
+    storyline = get_storyline(scenario)
+    questions = questions_of(scenario)
     facts = json.loads(key_of(ds).read_text())["facts"]
-    with_nudges = {qid for qid, q in QUESTIONS.items() if q.known_wrong is not None}
-    assert sorted(with_nudges) == sorted(NAIVE), "write the naive query of each nudge here"
+    with_nudges = {qid for qid, q in questions.items() if q.known_wrong is not None}
+    naive_queries = storyline.naive_queries
+    assert sorted(with_nudges) == sorted(naive_queries), "give each nudge its naive query"
     import helpers as gd
 
     gd.open_dataset(ds, participant="nb-test-naive")
     con = duckdb.connect(str(ds / "gameday.duckdb"), read_only=True)
     try:
-        for qid, queries in NAIVE.items():
-            q = QUESTIONS[qid]
+        for qid, queries in naive_queries.items():
+            q = questions[qid]
             nudges = set(q.known_wrong(facts).values())
             for query in queries:
                 rows = con.execute(query).fetchall()
@@ -279,7 +255,7 @@ def test_known_wrong_nudges_are_what_the_naive_queries_return(
                 result = gd.check(qid, naive)
                 if result.correct:
                     # this seed's decoy happens to be the answer (a nudge with unless=)
-                    assert qid in ("leaked-key.q01", "leaked-key.q14", "leaked-key.q15"), qid
+                    assert qid in storyline.naive_may_solve, qid
                     continue
                 assert result.status in (KNOWN_WRONG, PARTIAL), (qid, query, result.line)
                 assert any(n in result.line for n in nudges), (qid, query, result.line)
@@ -290,21 +266,23 @@ def test_known_wrong_nudges_are_what_the_naive_queries_return(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-def test_no_answer_leaks_into_a_participants_files(seed, small_datasets):
+@pytest.mark.parametrize("scenario", GAMEDAYS)
+def test_no_answer_leaks_into_a_participants_files(scenario, seed, small_gameday):
     """No plaintext answer of any seed in the participant notebooks, and none of this
     seed's in the data set's files a participant sees (all but the logs themselves),
     after a participant has solved everything and taken a hint."""
-    ds = small_datasets[seed]
+    ds = small_gameday(scenario, seed)
+    questions = questions_of(scenario)
     key = json.loads(key_of(ds).read_text())["answers"]
     solver = notebook.Session(ds, participant="nb-test-leak-scan")
-    solver.hint("leaked-key.q01")
+    solver.hint(next(q for q in questions if q.startswith(f"{scenario}.")))
     for qid, answer in key.items():
         assert solver.check(qid, answer).correct, qid
 
     def secrets(answers: dict[str, Any], skip: tuple[str, ...] = ()) -> set[str]:
         out = set()
         for qid, answer in answers.items():
-            if QUESTIONS[qid].kind == "choice" or qid in skip:
+            if questions[qid].kind == "choice" or qid in skip:
                 continue  # a choice's answer is one of the choices every learner sees
             values = answer if isinstance(answer, list) else [answer]
             out |= {str(v) for v in values if len(str(v)) > 3}
@@ -319,9 +297,9 @@ def test_no_answer_leaks_into_a_participants_files(seed, small_datasets):
         )
 
     every_seed = set()
-    for d in small_datasets.values():
-        every_seed |= secrets(json.loads(key_of(d).read_text())["answers"])
-    for path in PARTICIPANT_NOTEBOOKS.values():
+    for s in SEEDS:
+        every_seed |= secrets(json.loads(key_of(small_gameday(scenario, s)).read_text())["answers"])
+    for path in (PARTICIPANT_NOTEBOOKS["start-here"], PARTICIPANT_NOTEBOOKS[scenario]):
         assert [] == found(path.read_text(), every_seed), path.name
 
     files = [

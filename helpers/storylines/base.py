@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from helpers import cloudtrail, vpcflow
+from helpers import cloudtrail, sources, vpcflow
 from helpers.background import Incident
 from helpers.quiz.question import Question
 from helpers.world import World
@@ -39,11 +39,22 @@ class Step:
 
 @dataclass
 class Injection:
-    """A storyline's events for one world and seed, with their ground truth."""
+    """A storyline's events for one world and seed, with their ground truth.
+
+    CloudTrail, flows and findings have their own lists; the side sources of
+    :mod:`helpers.sources` (``web``, ``s3_access``, ``dns``) go through :meth:`add`.
+    Decoys (:meth:`add_decoy`) are written to the logs like any event but are not
+    the incident's: they stay out of the ground truth and the timeline.
+    ``cloudtrail_gaps`` are [start, end) epoch-ms windows in which the trail was
+    not logging: the generator drops every CloudTrail record inside them.
+    """
 
     cloudtrail: list[tuple[str, pa.Table]] = field(default_factory=list)  # (step id, FRAME rows)
     flows: list[tuple[str, pa.Table]] = field(default_factory=list)  # (step id, flow FRAME rows)
     findings: list[tuple[str, dict]] = field(default_factory=list)  # (step id, finding version)
+    side: dict[str, list[tuple[str, pa.Table]]] = field(default_factory=dict)  # source -> steps
+    decoys: dict[str, list[pa.Table]] = field(default_factory=dict)  # source -> tables
+    cloudtrail_gaps: list[tuple[int, int]] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
 
     def add_events(self, step: str, table: pa.Table) -> pa.Table:
@@ -58,13 +69,36 @@ class Injection:
         self.findings.append((step, finding))
         return finding
 
+    def add(self, source: str, step: str, table: pa.Table) -> pa.Table:
+        """Events of ``step`` in a side source: ``web``, ``s3_access`` or ``dns``."""
+        spec = sources.BY_NAME.get(source)
+        if spec is None:
+            raise ValueError(f"unknown source {source!r}: one of {', '.join(sources.BY_NAME)}")
+        self.side.setdefault(source, []).append((step, table.cast(spec.frame)))
+        return table
+
+    def add_decoy(self, source: str, table: pa.Table) -> pa.Table:
+        """Events that look like the incident but are not (``cloudtrail``, ``vpc_flow`` or a
+        side source): in the logs, never in the ground truth."""
+        self.decoys.setdefault(source, []).append(table)
+        return table
+
     def cloudtrail_table(self) -> pa.Table:
-        tables = [t for _, t in self.cloudtrail]
+        tables = [t for _, t in self.cloudtrail] + self.decoys.get("cloudtrail", [])
         return pa.concat_tables(tables) if tables else cloudtrail.FRAME.empty_table()
 
     def flows_table(self) -> pa.Table:
-        tables = [t for _, t in self.flows]
+        tables = [t for _, t in self.flows] + self.decoys.get("vpc_flow", [])
         return pa.concat_tables(tables) if tables else vpcflow.FRAME.empty_table()
+
+    def side_tables(self) -> dict[str, pa.Table]:
+        """Each side source's injected events, decoys included, in its frame's schema."""
+        out = {}
+        for spec in sources.SIDE_SOURCES:
+            tables = [t for _, t in self.side.get(spec.name, [])]
+            tables += [t.cast(spec.frame) for t in self.decoys.get(spec.name, [])]
+            out[spec.name] = pa.concat_tables(tables) if tables else spec.frame.empty_table()
+        return out
 
     def ground_truth(self, steps: tuple[Step, ...]) -> list[dict]:
         """One row per injected event: step, technique, source, event id, time."""
@@ -97,6 +131,22 @@ class Injection:
                         "time": np.datetime64(start, "s").astype(str) + "Z",
                     }
                 )
+        for source, steps in self.side.items():
+            spec = sources.BY_NAME[source]
+            for step, t in steps:
+                ids = [_text(t.column(c)) for c in spec.id_columns]
+                for eid, when in zip(
+                    zip(*ids, strict=True), _text(t.column(spec.time_column)), strict=True
+                ):
+                    rows.append(
+                        {
+                            "step": step,
+                            "technique": technique[step],
+                            "source": source,
+                            "event_id": " ".join(eid),
+                            "time": when,
+                        }
+                    )
         seen: set[str] = set()
         for step, f in self.findings:
             if f["id"] in seen:
@@ -152,6 +202,25 @@ class Injection:
                     _epoch_iso(row["end_max"]),
                     row["start_count"],
                 )
+        for source, steps in self.side.items():
+            spec = sources.BY_NAME[source]
+            for step, t in steps:
+                agg = t.group_by(spec.what_column).aggregate(
+                    [
+                        (spec.time_column, "min"),
+                        (spec.time_column, "max"),
+                        (spec.time_column, "count"),
+                    ]
+                )
+                for row in agg.to_pylist():
+                    add(
+                        step,
+                        source,
+                        str(row[spec.what_column]),
+                        _iso(row[f"{spec.time_column}_min"]),
+                        _iso(row[f"{spec.time_column}_max"]),
+                        row[f"{spec.time_column}_count"],
+                    )
         for step, f in self.findings:
             add(
                 step,
@@ -180,6 +249,13 @@ def _iso(value) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _text(column: pa.ChunkedArray) -> list[str]:
+    """A column as ground-truth text: times in ISO form with Z, nulls as "-"."""
+    if pa.types.is_timestamp(column.type):
+        return [_iso(v) if v is not None else "-" for v in column.to_pylist()]
+    return ["-" if v is None else str(v) for v in column.to_pylist()]
+
+
 def _epoch_iso(seconds: int) -> str:
     return str(np.datetime64(int(seconds), "s")) + ".000Z"
 
@@ -192,6 +268,11 @@ class Storyline(ABC):
     summary: str
     steps: tuple[Step, ...]
     questions: tuple[Question, ...]
+    #: What a careless learner types for each question with a known-wrong nudge: the
+    #: tests run these and expect the nudge (or, for ``naive_may_solve``, the answer).
+    naive_queries: dict[str, list[str]] = {}  # noqa: RUF012 - read-only class data
+    #: Questions whose decoy can be the answer itself on some seeds.
+    naive_may_solve: frozenset[str] = frozenset()
 
     @abstractmethod
     def plan(self, world: World, rng: np.random.Generator) -> Incident:
@@ -200,6 +281,11 @@ class Storyline(ABC):
     @abstractmethod
     def inject(self, world: World, rng: np.random.Generator, incident: Incident) -> Injection:
         """The incident's events in every source, with the facts its questions need."""
+
+    def naive_facts(self, con) -> dict:
+        """What careless queries return on the built catalog (the known-wrong answers'
+        values), merged into the facts; none by default."""
+        return {}
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)

@@ -111,6 +111,51 @@ TOOLS = (
 )
 
 
+#: What a careless learner types for each question with a nudge. The attacker's
+#: address, where a naive query needs it, comes from the alert as a learner would take it.
+ALERT_IP = (
+    "(SELECT remote_ip FROM guardduty_latest WHERE resource_type = 'AccessKey' "
+    "ORDER BY first_seen LIMIT 1)"
+)
+NAIVE: dict[str, list[str]] = {
+    # the finding seen most often: a port probe
+    "leaked-key.q01": [
+        "SELECT remote_ip FROM guardduty_latest WHERE remote_ip IS NOT NULL "
+        "ORDER BY count DESC LIMIT 1"
+    ],
+    # whoever makes the most List/Describe/Get calls: the nightly Terraform plan
+    "leaked-key.q03": [
+        "SELECT user_name FROM cloudtrail WHERE identity_type = 'IAMUser' "
+        "AND (event_name LIKE 'List%' OR event_name LIKE 'Describe%' OR event_name LIKE 'Get%') "
+        "GROUP BY user_name ORDER BY count(*) DESC LIMIT 1"
+    ],
+    # every denied call of the week, the audit role's storm included
+    "leaked-key.q06": [
+        "SELECT count(*) FROM cloudtrail WHERE error_code IS NOT NULL",
+        "SELECT count(*) FROM cloudtrail WHERE error_code = 'AccessDenied'",
+    ],
+    "leaked-key.q07": ["SELECT DISTINCT event_name FROM cloudtrail WHERE error_code IS NOT NULL"],
+    # the user created last: the administrator's new hire
+    "leaked-key.q08": [
+        "SELECT request_parameters->>'userName' FROM cloudtrail "
+        "WHERE event_name = 'CreateUser' ORDER BY event_time DESC LIMIT 1"
+    ],
+    # the policy attached last (the new hire's), and the attacker's policy as an ARN
+    "leaked-key.q09": [
+        "SELECT string_split(request_parameters->>'policyArn', '/')[-1] FROM cloudtrail "
+        "WHERE event_name = 'AttachUserPolicy' ORDER BY event_time DESC LIMIT 1",
+        "SELECT request_parameters->>'policyArn' FROM cloudtrail "
+        f"WHERE event_name = 'AttachUserPolicy' AND source_ip = {ALERT_IP}",
+    ],
+    # the bucket read most, and every object read: the order workers at work
+    "leaked-key.q14": [
+        "SELECT request_parameters->>'bucketName' FROM cloudtrail WHERE event_name = 'GetObject' "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    ],
+    "leaked-key.q15": ["SELECT count(*) FROM cloudtrail WHERE event_name = 'GetObject'"],
+}
+
+
 class LeakedKey(Storyline):
     name = "leaked-key"
     title = "Leaked access key: persistence, crypto-mining and data theft"
@@ -119,6 +164,9 @@ class LeakedKey(Storyline):
         "crypto-currency in a far region and steals data from S3."
     )
     steps = STEPS
+    naive_queries = NAIVE
+    #: the port probe seen most often, the bucket and the reads can be the answer itself
+    naive_may_solve = frozenset({"leaked-key.q01", "leaked-key.q14", "leaked-key.q15"})
 
     def plan(self, world: World, rng: np.random.Generator) -> Incident:
         day = int(rng.integers(2, 5))
