@@ -13,6 +13,7 @@ Loaded by ``conftest.py`` (``pytest_plugins``), so any test can ask for the fixt
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -33,6 +34,19 @@ ARTEFACTS = REPO / "test-artifacts"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.is_file():
+        return f"no Chromium at {CHROMIUM}: `make browser` installs Debian's chromium"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed: `pip install -e '.[test]'` (or `make test`)"
+    return None
+
+
+#: Skips a test (before its other fixtures are set up) where the browser is missing.
+needs_browser = pytest.mark.skipif(missing() is not None, reason=str(missing()))
+
+
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Browser]:
     """A headless Chromium, shared by the tests of one module.
@@ -41,12 +55,11 @@ def chromium_browser() -> Iterator[Browser]:
     asyncio loop as running in the main thread, which would break ``asyncio.run`` in
     every test after it.
     """
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}: `make browser` installs Debian's chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright is not installed: `pip install -e '.[test]'` (or `make test`)")
+    reason = missing()
+    if reason is not None:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
     # Chromium's sandbox refuses to run as root (a container, CI)
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
     with sync_playwright() as pw:

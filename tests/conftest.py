@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-# the fixtures of the real-browser tests: chromium_browser, artefacts
-pytest_plugins = ["browser_support"]
+# the fixtures of the real-browser tests: chromium_browser, artefacts; of event mode:
+# shared_event, per_team_event
+pytest_plugins = ["browser_support", "event_support"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REAL_LOGS = REPO.parent / "shared" / "real-logs"
