@@ -34,6 +34,8 @@ from helpers.events import (
     service_identity,
     user_identity,
 )
+from helpers.objects import TRAIL_APIS, ObjectTraffic
+from helpers.s3access import trail_values
 from helpers.world import FIRST, LAST, World, public_ip
 
 MS_HOUR = 3_600_000
@@ -133,6 +135,8 @@ class Background:
                 break
         #: The administrator's legitimate new user during the incident (a decoy).
         self.new_hire = name
+        #: The applications' S3 requests; those the trail selects become data events here.
+        self.objects = ObjectTraffic(world, rate, incident)
 
     @functools.cache  # noqa: B019 - one Background per data set; a handful of entries
     def _session_keys(self, kind: int, k: int, n: int) -> pa.Array:
@@ -148,6 +152,7 @@ class Background:
         parts = [
             self.instance_roles(chunk),
             self.lambda_roles(chunk),
+            self.object_events(chunk),
             self.service_events(chunk),
             self.config_recorder(chunk),
         ]
@@ -162,10 +167,29 @@ class Background:
             ]
         parts.append(self.admin_creates_user(chunk))
         parts = [p for p in parts if p.num_rows]
-        return pa.concat_tables(parts) if parts else empty()
+        return self._trail_selects(pa.concat_tables(parts)) if parts else empty()
+
+    def _trail_selects(self, ct: pa.Table) -> pa.Table:
+        """The events the trail logs: management events, and data events only on the
+        buckets its data event selectors name (``world.data_event_buckets``)."""
+        data = np.flatnonzero(pc.equal(ct["event_category"], "Data").to_numpy(zero_copy_only=False))
+        if not len(data):
+            return ct
+        params = pc.fill_null(ct["request_parameters"].take(pa.array(data)), "")
+        selected = np.zeros(len(data), bool)
+        for bucket in self.world.data_event_buckets:
+            selected |= pc.match_substring(params, f'"bucketName":"{bucket}"').to_numpy(
+                zero_copy_only=False
+            )
+        keep = np.ones(ct.num_rows, bool)
+        keep[data[~selected]] = False
+        return ct.filter(pa.array(keep)) if not keep.all() else ct
 
     def instance_roles(self, chunk: Chunk) -> pa.Table:
-        """EC2 instance roles: steady KMS, SSM, Secrets and S3 calls, keys rotated every 6 h."""
+        """EC2 instance roles: steady KMS, SSM and Secrets calls, keys rotated every 6 h.
+
+        The workers' share of S3 reads (a fifth of their calls) comes from
+        :meth:`object_events`, so each read also has its line in the access logs."""
         w = self.world
         rng = self._rng(chunk.index, 1)
         tables = []
@@ -174,17 +198,17 @@ class Background:
             ms = np.sort(_poisson(rng, chunk, 0.1 * self.rate))
             ident = self._rotating_sessions(11, k, role, inst.instance_id, ms, 6 * MS_HOUR, 60_000)
             ip = inst.public_ip or w.nat_ip
-            last = "GetObject" if "worker" in inst.name else "DescribeInstances"
+            apis = ["Decrypt", "GetParameter", "GetSecretValue"]
+            if "worker" not in inst.name:  # kind 3 of a worker: its S3 reads, planned apart
+                apis.append("DescribeInstances")
             kinds = rng.choice(4, size=len(ms), p=[0.45, 0.2, 0.15, 0.2])
-            specs = [
-                (api, ip, agents.BOTO3)
-                for api in ("Decrypt", "GetParameter", "GetSecretValue", last)
-            ]
+            specs = [(api, ip, agents.BOTO3) for api in apis]
             tables += self._role_calls(rng, ident, ms, kinds, specs)
         return pa.concat_tables(tables) if tables else empty()
 
     def lambda_roles(self, chunk: Chunk) -> pa.Table:
-        """Lambda functions: Decrypt and S3 writes per invocation, busier by day."""
+        """Lambda functions: Decrypt per invocation, busier by day. Their S3 writes come
+        from :meth:`object_events` (data events only where the trail selects the bucket)."""
         w = self.world
         rng = self._rng(chunk.index, 2)
         tables = []
@@ -194,11 +218,8 @@ class Background:
             keep = rng.random(len(ms)) < np.where((hour >= 7) & (hour < 22), 1.0, 0.35)
             ms = np.sort(ms[keep])
             ident = self._rotating_sessions(12, k, role, fn, ms, MS_HOUR, 0)
-            kinds = (rng.random(len(ms)) < 0.4).astype(int)
-            specs = [
-                ("Decrypt", "lambda.amazonaws.com", agents.LAMBDA_BOTO3),
-                ("PutObject", w.nat_ip, agents.LAMBDA_BOTO3),
-            ]
+            kinds = (rng.random(len(ms)) < 0.4).astype(int)  # 1: the writes, planned apart
+            specs = [("Decrypt", "lambda.amazonaws.com", agents.LAMBDA_BOTO3)]
             tables += self._role_calls(rng, ident, ms, kinds, specs)
         return pa.concat_tables(tables) if tables else empty()
 
@@ -220,18 +241,12 @@ class Background:
         specs: list[tuple[str, str, str]],
     ) -> list[pa.Table]:
         """One :func:`calls` per API: the calls with ``kinds == j`` go to ``specs[j]``
-        (API, source address, user agent); object calls read or write the sensitive bucket."""
+        (API, source address, user agent)."""
         tables = []
         for j, (api, ip, ua) in enumerate(specs):
             idx = np.flatnonzero(kinds == j)
             if not len(idx):
                 continue
-            values = {}
-            if api in ("GetObject", "PutObject"):
-                values = {
-                    "bucket": self.world.sensitive_buckets[0],
-                    "key": _object_keys(rng, len(idx), "orders"),
-                }
             tables.append(
                 calls(
                     api,
@@ -242,10 +257,57 @@ class Background:
                     region=self.world.home_region,
                     source_ip=ip,
                     user_agent=ua,
-                    values=values,
                 )
             )
         return tables
+
+    def object_events(self, chunk: Chunk) -> pa.Table:
+        """S3 data events on the buckets the trail selects: the applications' reads and
+        writes that :mod:`helpers.objects` plans, each the twin of an access log line
+        (same time, caller, bucket, key, request id and x-amz-id-2)."""
+        w = self.world
+        tables = []
+        for actor, rows in self.objects.trail_requests(chunk):
+            ms = pc.cast(rows["time"], pa.int64()).to_numpy()
+            if actor.kind == "instance":
+                inst = w.instances[actor.index]
+                role = next(r for r in w.roles if r.name == inst.role)
+                ident = self._rotating_sessions(
+                    11, actor.index, role, inst.instance_id, ms, 6 * MS_HOUR, 60_000
+                )
+            elif actor.kind == "function":
+                role = w.role("lambda")[actor.index]
+                fn = w.functions[actor.index]
+                ident = self._rotating_sessions(12, actor.index, role, fn, ms, MS_HOUR, 0)
+            else:
+                ident = user_identity(w, w.user(actor.name))
+            rng = self._rng(chunk.index, 10, actor.index, len(tables))
+            status = rows["http_status"].to_numpy(zero_copy_only=False)
+            for op, api in TRAIL_APIS.items():
+                idx = np.flatnonzero(pc.equal(rows["operation"], op).to_numpy(zero_copy_only=False))
+                if not len(idx):
+                    continue
+                part = rows.take(pa.array(idx))
+                code = np.where(status[idx] == 404, "NoSuchKey", None)
+                code = np.where(status[idx] == 403, "AccessDenied", code)
+                message = np.where(code == "NoSuchKey", "The specified key does not exist.", None)
+                message = np.where(code == "AccessDenied", "Access Denied", message)
+                tables.append(
+                    calls(
+                        api,
+                        ms[idx].astype("datetime64[ms]"),
+                        select(ident, idx),
+                        world=w,
+                        rng=rng,
+                        region=w.home_region,
+                        source_ip=part["remote_ip"],
+                        user_agent=part["user_agent"],
+                        values=trail_values(part),
+                        error_code=pa.array(code, pa.string()),
+                        error_message=pa.array(message, pa.string()),
+                    )
+                )
+        return pa.concat_tables(tables) if tables else empty()
 
     def service_events(self, chunk: Chunk) -> pa.Table:
         """Services at work: EC2 and Lambda assuming roles, KMS rotating keys."""
@@ -610,12 +672,3 @@ class Background:
 def _in_chunk_t(t: np.ndarray, chunk: Chunk) -> np.ndarray:
     ms = t.astype("datetime64[ms]").astype(np.int64)
     return t[(ms >= chunk.start) & (ms < chunk.end)]
-
-
-def _object_keys(rng: np.random.Generator, n: int, prefix: str) -> pa.Array:
-    """Object keys like ``orders/2026/07/order-123456.json``, built column-wise."""
-    day = np.char.zfill(rng.integers(1, 29, n).astype(str), 2)
-    num = rng.integers(100000, 999999, n).astype(str)
-    return pc.binary_join_element_wise(
-        f"{prefix}/2026/", pa.array(day), "/order-", pa.array(num), ".json", ""
-    )

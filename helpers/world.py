@@ -168,6 +168,23 @@ class World:
     def user_arn(self, user: User) -> str:
         return f"arn:aws:iam::{self.account_id}:user/{user.name}"
 
+    @property
+    def data_event_buckets(self) -> tuple[str, ...]:
+        """The buckets the trail's data event selectors name: the sensitive ones. Object
+        reads and writes elsewhere leave no CloudTrail record, only S3 access logs."""
+        return self.sensitive_buckets
+
+    @property
+    def access_log_bucket(self) -> str:
+        """The bucket server access logs are delivered to (the logs bucket)."""
+        return self.buckets[-1]
+
+    @property
+    def access_logged_buckets(self) -> tuple[str, ...]:
+        """The buckets with server access logging on: all but the logs bucket itself
+        (logging it to itself would log every delivery, forever)."""
+        return tuple(b for b in self.buckets if b != self.access_log_bucket)
+
     def local_to_utc_hour(self, local_hour: float) -> float:
         return local_hour - self.utc_offset_hours
 
