@@ -156,7 +156,7 @@ class Background:
             self.service_events(chunk),
             self.config_recorder(chunk),
         ]
-        for day in chunk.days:
+        for day in self.local_days(chunk):
             if not (self.week_start <= day * MS_DAY < _ms(self.world.end)):
                 continue
             parts += [
@@ -399,6 +399,12 @@ class Background:
             source_ip="config.amazonaws.com",
             user_agent="config.amazonaws.com",
         )
+
+    def local_days(self, chunk: Chunk) -> range:
+        """The company's local days (numbered like UTC days) that overlap ``chunk``: a
+        local working day east of UTC starts on the UTC day before."""
+        offset = self.world.utc_offset_hours * MS_HOUR
+        return range((chunk.start + offset) // MS_DAY, (chunk.end - 1 + offset) // MS_DAY + 1)
 
     def _day_ms(self, day: int, local_hour: float) -> int:
         return int(day * MS_DAY + (local_hour - self.world.utc_offset_hours) * MS_HOUR)

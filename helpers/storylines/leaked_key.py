@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from helpers import agents, ids
+from helpers import agents, ids, s3access
 from helpers import guardduty as gd
 from helpers.background import MS_DAY, MS_HOUR, Incident
 from helpers.events import Identity, calls, user_identity
@@ -409,6 +409,26 @@ class LeakedKey(Storyline):
             [f"{prefix}/export-{k:05d}.csv" for k in rng.choice(90_000, n_objects, replace=False)]
         )
         sizes = rng.integers(20_000, 4_000_000, n_objects)
+        # The bucket's server access log records the same requests, ids and all.
+        reads = inj.add(
+            "s3_access",
+            "exfiltration",
+            s3access.requests(
+                rng,
+                n_objects,
+                time=ms.astype("datetime64[ms]"),
+                bucket=bucket,
+                key=keys,
+                operation="REST.GET.OBJECT",
+                remote_ip=attacker_ip,
+                requester=backdoor_id.arn,
+                http_status=200,
+                bytes_sent=sizes,
+                object_size=sizes,
+                user_agent=ua,
+                authentication_type="AuthHeader",
+            ),
+        )
         inj.add_events(
             "exfiltration",
             calls(
@@ -427,11 +447,7 @@ class LeakedKey(Storyline):
                 at(ms.tolist()),
                 backdoor_id,
                 region=region,
-                values={
-                    "bucket": bucket,
-                    "key": keys,
-                    "bytes_out": pa.array(sizes).cast(pa.string()),
-                },
+                values=s3access.trail_values(reads),
                 **common,
             ),
         )
