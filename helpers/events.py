@@ -392,7 +392,8 @@ def default_values(world: World, rng: np.random.Generator, n: int, needed: set[s
         "iso_time": lambda: None,
         "aws_time": lambda: None,
     }
-    values = {name: factories[name]() for name in needed if name in factories}
+    # sorted: the draws must not follow set order, which changes with PYTHONHASHSEED
+    values = {name: factories[name]() for name in sorted(needed) if name in factories}
     return {k: v for k, v in values.items() if v is not None}
 
 

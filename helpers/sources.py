@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers import resolver, s3access, web
 
@@ -33,7 +34,7 @@ class SideSource:
     frame: pa.Schema
     readers: tuple[str, ...]  # modules with TABLE, looks_like, read_files: one per table
     id_columns: tuple[str, ...]  # identify one event in the trainer's ground truth
-    what_column: str  # what the debrief timeline groups its events by
+    what: Callable[[pa.Table], pa.Array]  # what the debrief timeline groups events by
     writer: str  # "module" whose write_native(frame, raw, world, salt) -> {table: rows}
     background: str  # "module:Class" building the ordinary week's frame per chunk
     time_column: str = "time"
@@ -70,7 +71,9 @@ SIDE_SOURCES: tuple[SideSource, ...] = (
         web.REQUESTS,
         ("helpers.alb", "helpers.waf"),
         id_columns=("request_id",),
-        what_column="uri",
+        what=lambda t: pc.binary_join_element_wise(
+            "requests from", t["client_ip"], "answered", pc.cast(t["status"], pa.string()), " "
+        ),
         writer="helpers.web",
         background="helpers.webtraffic:WebTraffic",
     ),
@@ -79,7 +82,7 @@ SIDE_SOURCES: tuple[SideSource, ...] = (
         s3access.FRAME,
         ("helpers.s3access",),
         id_columns=("request_id",),
-        what_column="operation",
+        what=lambda t: pc.binary_join_element_wise(t["operation"], "on", t["bucket"], " "),
         writer="helpers.s3access",
         background="helpers.objects:ObjectTraffic",
     ),
@@ -88,12 +91,19 @@ SIDE_SOURCES: tuple[SideSource, ...] = (
         resolver.FRAME,
         ("helpers.resolver",),
         id_columns=("srcaddr", "query_name", "time"),
-        what_column="query_name",
+        what=lambda t: pc.binary_join_element_wise(
+            t["query_type"], "queries for", pc.binary_join_element_wise("*.", _domain(t), ""), " "
+        ),
         writer="helpers.resolver",
         background="helpers.dnstraffic:DnsTraffic",
     ),
 )
 BY_NAME = {s.name: s for s in SIDE_SOURCES}
+
+
+def _domain(t: pa.Table) -> pa.ChunkedArray:
+    """The last two labels of each query name: what a timeline groups DNS queries by."""
+    return pc.struct_field(pc.extract_regex(t["query_name"], r"(?P<d>[^.]+\.[^.]+)\.?$"), "d")
 
 
 def available() -> tuple[SideSource, ...]:

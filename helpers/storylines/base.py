@@ -205,21 +205,19 @@ class Injection:
         for source, steps in self.side.items():
             spec = sources.BY_NAME[source]
             for step, t in steps:
-                agg = t.group_by(spec.what_column).aggregate(
-                    [
-                        (spec.time_column, "min"),
-                        (spec.time_column, "max"),
-                        (spec.time_column, "count"),
-                    ]
+                what = spec.what(t)
+                grouped = pa.table({"what": what, "time": t[spec.time_column]})
+                agg = grouped.group_by("what").aggregate(
+                    [("time", "min"), ("time", "max"), ("time", "count")]
                 )
                 for row in agg.to_pylist():
                     add(
                         step,
                         source,
-                        str(row[spec.what_column]),
-                        _iso(row[f"{spec.time_column}_min"]),
-                        _iso(row[f"{spec.time_column}_max"]),
-                        row[f"{spec.time_column}_count"],
+                        str(row["what"]),
+                        _iso(row["time_min"]),
+                        _iso(row["time_max"]),
+                        row["time_count"],
                     )
         for step, f in self.findings:
             add(
