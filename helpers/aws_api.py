@@ -457,6 +457,8 @@ _IAM = [
     _iam("ListMFADevices", True, {"userName": "{target_user}"}, resource=_ON_USER),
     _iam("GetAccountAuthorizationDetails", True),
     _iam("GetAccountSummary", True),
+    # A user changing their own password: IAM logs neither password (request null).
+    _iam("ChangePassword", False, resource="user {user}"),
     _iam(
         "CreateUser",
         False,
@@ -1309,6 +1311,8 @@ _OTHERS = [
         resource="arn:aws:logs:{region}:{account}:log-group:/var/log/messages:log-stream:{instance_id}",
     ),
     _regional("StopLogging", "cloudtrail", False, {"name": "{trail}"}, resource=_CLOUDTRAIL_TRAIL),
+    # Logged like StopLogging: the trail name in, responseElements null.
+    _regional("StartLogging", "cloudtrail", False, {"name": "{trail}"}, resource=_CLOUDTRAIL_TRAIL),
     _regional("DeleteTrail", "cloudtrail", False, {"name": "{trail}"}, resource=_CLOUDTRAIL_TRAIL),
     # The Stratus "disable logging through event selectors" shape.
     _regional(

@@ -74,6 +74,14 @@ GENERATED = (
 )
 
 
+#: The warm-up's count: people who signed in to the console successfully (a spray's
+#: failures are not sign-ins).
+CONSOLE_USERS_SQL = (
+    "SELECT count(DISTINCT user_name) FROM cloudtrail WHERE event_name = 'ConsoleLogin' "
+    "AND response_elements->>'ConsoleLogin' = 'Success'"
+)
+
+
 @dataclass(frozen=True)
 class Generated:
     """What ``generate`` made, for the CLI's report and for tests."""
@@ -197,7 +205,6 @@ def generate(
     writer = CatalogWriter(db_path)
     con = writer.con
     counts: dict[str, int] = {"cloudtrail": 0, "vpc_flow": 0, "guardduty": 0}
-    console_users: set[str] = set()
     try:
         bar = _progress(len(starts), progress)
         for index, start in enumerate(starts):
@@ -209,8 +216,6 @@ def generate(
             )
             if gaps:
                 ct = _without_gaps(ct, gaps)
-            logins = ct.filter(pc.equal(ct.column("event_name"), "ConsoleLogin"))
-            console_users.update(v for v in logins.column("user_name").to_pylist() if v)
             rows = cloudtrail.write_native(ct, raw, world.account_id, salt, rows="events")
             writer.append(cloudtrail.EVENTS_TABLE, rows)
             counts["cloudtrail"] += rows.num_rows
@@ -241,7 +246,7 @@ def generate(
         facts.update(
             account_id=world.account_id,
             home_region=world.home_region,
-            console_users=len(console_users),
+            console_users=con.execute(CONSOLE_USERS_SQL).fetchone()[0],
             new_hire=background.new_hire,
         )
         facts.update(storyline.naive_facts(con))
