@@ -25,7 +25,7 @@ from types import ModuleType
 import nbformat
 
 from helpers.quiz.question import Question
-from helpers.storylines import questions_for
+from helpers.storylines import STORYLINES, questions_for
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -34,8 +34,19 @@ PARTICIPANT, SOLUTION = "participant", "solution"
 PAIRS = {
     "nb00_start_here": ("notebooks/00-start-here.ipynb", "answers/00-start-here-solution.ipynb"),
     "nb01_leaked_key": ("notebooks/01-leaked-key.ipynb", "answers/01-leaked-key-solution.ipynb"),
+    "nb02_ssrf_imds": ("notebooks/02-ssrf-imds.ipynb", "answers/02-ssrf-imds-solution.ipynb"),
+    "nb03_console_ransomware": (
+        "notebooks/03-console-ransomware.ipynb",
+        "answers/03-console-ransomware-solution.ipynb",
+    ),
+    "nb04_ssh_c2": ("notebooks/04-ssh-c2.ipynb", "answers/04-ssh-c2-solution.ipynb"),
+    "nb05_ci_persistence": (
+        "notebooks/05-ci-persistence.ipynb",
+        "answers/05-ci-persistence-solution.ipynb",
+    ),
 }
-QUESTIONS: dict[str, Question] = {q.id: q for q in questions_for("leaked-key")}
+#: Every storyline's questions (the warm-ups included), by id.
+QUESTIONS: dict[str, Question] = {q.id: q for name in STORYLINES for q in questions_for(name)}
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,15 @@ from helpers.errors import UsageError
 from helpers.quiz.question import Question
 from helpers.storylines import start_here
 from helpers.storylines.base import Injection, Step, Storyline
+from helpers.storylines.ci_persistence import CiPersistence
+from helpers.storylines.console_ransomware import ConsoleRansomware
 from helpers.storylines.leaked_key import LeakedKey
+from helpers.storylines.ssh_c2 import SshC2
+from helpers.storylines.ssrf_imds import SsrfImds
 
-STORYLINES: dict[str, Storyline] = {s.name: s for s in (LeakedKey(),)}
+STORYLINES: dict[str, Storyline] = {
+    s.name: s for s in (LeakedKey(), SsrfImds(), ConsoleRansomware(), SshC2(), CiPersistence())
+}
 
 
 def get_storyline(name: str) -> Storyline:
