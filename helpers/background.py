@@ -610,7 +610,13 @@ class Background:
                     region=w.home_region,
                     source_ip=public_ip(rng),
                     user_agent=agents.BOTO3,
-                    values={"role_arn": w.role_arn(role), "session": run, "new_key": key},
+                    values={
+                        "role_arn": w.role_arn(role),
+                        "role": role.name,
+                        "role_id": role.role_id,
+                        "session": run,
+                        "new_key": key,
+                    },
                 )
             )
             ms = start + 2_000 + np.cumsum(rng.exponential(3_000, 12)).astype(np.int64)
