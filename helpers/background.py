@@ -195,7 +195,7 @@ class Background:
         tables = []
         for k, inst in enumerate(w.instances):
             role = next(r for r in w.roles if r.name == inst.role)
-            ms = np.sort(_poisson(rng, chunk, 0.1 * self.rate))
+            ms = np.sort(_poisson(rng, chunk, 0.13 * self.rate))
             ident = self._rotating_sessions(11, k, role, inst.instance_id, ms, 6 * MS_HOUR, 60_000)
             ip = inst.public_ip or w.nat_ip
             apis = ["Decrypt", "GetParameter", "GetSecretValue"]

@@ -336,10 +336,78 @@ gd.sql('''
     ),
     Md(
         """
+## 5½. The other sources: web, S3 and DNS
+
+Four more sources come into play in the later GameDays. Each has a table of its own, and
+each answers a question CloudTrail cannot:
+
+| table | AWS source | one row | answers |
+| --- | --- | --- | --- |
+| `alb` | Application Load Balancer access logs | one HTTP request to the public site | who asked for which page, what the site answered (`elb_status_code`), which server served it (`target_ip`) |
+| `waf` | AWS WAF logs (the firewall in front of the load balancer) | the same request, as the firewall judged it | `action` (ALLOW / BLOCK / COUNT), the rule that decided (`terminating_rule_id`), rules that only counted (`count_rules`), the headers and query string (`headers`, `args`) |
+| `s3_access` | S3 server access logs | one request to a bucket | every read, write, copy and delete (`operation`, e.g. `REST.GET.OBJECT`), even where CloudTrail does not log it, or is not logging at all |
+| `dns` | Route 53 Resolver query logs | one DNS question an instance asked | which names the servers looked up (`query_name`, `domain`) and the answers |
+
+A request to the site is in both `alb` and `waf`: same time, same client, same path.
+The load balancer's view of the week, by status code:
+"""
+    ),
+    Code(
+        """
+gd.sql('''
+    SELECT elb_status_code, count(*) AS requests, count(DISTINCT client_ip) AS clients
+    FROM alb GROUP BY ALL ORDER BY requests DESC
+''')
+"""
+    ),
+    Md(
+        """
+404s are normal: stale links, `favicon.ico`, bots. What the firewall blocked, and why:
+"""
+    ),
+    Code(
+        """
+gd.sql('''
+    SELECT terminating_rule_id, action, count(*) AS requests
+    FROM waf WHERE action <> 'ALLOW'
+    GROUP BY ALL ORDER BY requests DESC LIMIT 5
+''')
+"""
+    ),
+    Md(
+        """
+S3 access logs name operations the way S3's REST API does. Which operations, on which
+buckets, this week:
+"""
+    ),
+    Code(
+        """
+gd.sql('''
+    SELECT bucket, operation, count(*) AS requests
+    FROM s3_access GROUP BY ALL ORDER BY requests DESC LIMIT 8
+''')
+"""
+    ),
+    Md(
+        """
+And the names the instances look up most (`domain` is `query_name` without its final dot):
+"""
+    ),
+    Code(
+        """
+gd.sql('''
+    SELECT domain, query_type, count(*) AS queries, count(DISTINCT srcaddr) AS instances
+    FROM dns GROUP BY ALL ORDER BY queries DESC LIMIT 8
+''')
+"""
+    ),
+    Md(
+        """
 ## 6. DuckDB SQL on the catalog
 
 `gd.sql("...")` runs a query on the catalog (read-only) and returns a pandas DataFrame. The
-tables are `cloudtrail`, `vpc_flow`, `guardduty` and the view `guardduty_latest`;
+tables are `cloudtrail`, `vpc_flow`, `guardduty` (and the view `guardduty_latest`), `alb`,
+`waf`, `s3_access` and `dns`;
 `DESCRIBE` lists a table's columns (and `gameday describe` in a terminal explains each one):
 """
     ),
