@@ -36,9 +36,9 @@ def test_ingest_loads_every_real_cloudtrail_and_flow_file_in_shared(tmp_path):
 
     assert count_cloudtrail_records(shared) == report.loaded["cloudtrail"]
     assert count_flow_records(shared) == report.loaded["vpc_flow"]
-    skipped = {p.name for p, _ in report.skipped}
-    # WAF and ALB logs are a later issue's sources: named, with a reason, not loaded
-    assert {"albaccesslog.log.gz", "waflog.log.gz"} == skipped
+    # the ALB sample's 2 lines (one client address is deliberately invalid) and the WAF record
+    assert (2, 1) == (report.loaded["alb"], report.loaded["waf"])
+    assert [] == report.skipped
 
 
 @pytest.mark.slow
