@@ -36,15 +36,19 @@ def main() -> None:
             progress=False,
         )
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb, child_mb = me.ru_maxrss / 1024, children.ru_maxrss / 1024
+        cpu_main = me.ru_utime + me.ru_stime
+        cpu_side = children.ru_utime + children.ru_stime
         raw_mb = sum(p.stat().st_size for p in (tmp / "ds" / "raw").rglob("*") if p.is_file()) / 1e6
         files = sum(1 for p in (tmp / "ds" / "raw").rglob("*") if p.is_file())
         db_mb = (tmp / "ds" / "gameday.duckdb").stat().st_size / 1e6
         counts = ", ".join(f"{t} {n:,}" for t, n in result.counts.items())
         print(
             f"generate {args.scenario} scale={args.scale}: {counts}; {seconds:.1f} s; "
-            f"peak RSS {peak_mb:,.0f} MB + flow process {child_mb:,.0f} MB; "
+            f"CPU {cpu_main:.1f} s main + {cpu_side:.1f} s side process; "
+            f"peak RSS {peak_mb:,.0f} MB + side process {child_mb:,.0f} MB; "
             f"{files:,} native files, {raw_mb:,.0f} MB gz; "
             f"catalog {db_mb:,.0f} MB"
         )

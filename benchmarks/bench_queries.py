@@ -12,8 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
+from helpers.notebook import Session
 from helpers.paths import default_dataset_dir
 
 QUERIES = {
@@ -34,12 +33,24 @@ QUERIES = {
     "request parameter from JSON": """
         SELECT request_parameters->>'userName' AS user, source_ip FROM cloudtrail
         WHERE event_name = 'CreateUser'""",
+    "the whole record of one event": """
+        SELECT record FROM cloudtrail WHERE event_name = 'CreateAccessKey' LIMIT 5""",
+    "404s per client (alb)": """
+        SELECT client_ip, count(*) FROM alb WHERE elb_status_code = 404
+        GROUP BY ALL ORDER BY 2 DESC LIMIT 10""",
+    "rules that only counted (waf)": """
+        SELECT count_rules, count(*) FROM waf WHERE count_rules IS NOT NULL GROUP BY ALL""",
+    "deletes per bucket and address (s3_access)": """
+        SELECT bucket, remote_ip, count(*) FROM s3_access WHERE operation LIKE '%DELETE%'
+        GROUP BY ALL ORDER BY 3 DESC""",
+    "long DNS names (dns)": """
+        SELECT domain, count(*) FROM dns WHERE length(query_name) > 60 GROUP BY ALL""",
 }
 
 
 def main() -> None:
     ds = Path(sys.argv[1]) if len(sys.argv) > 1 else default_dataset_dir()
-    con = duckdb.connect(str(ds / "gameday.duckdb"), read_only=True)
+    con = Session(ds).connect()  # as a notebook opens it
     rows = con.execute("SELECT count(*) FROM cloudtrail").fetchone()[0]
     print(f"{ds}: {rows:,} CloudTrail events")
     for name, sql in QUERIES.items():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from helpers import cloudtrail, guardduty, sources, vpcflow
 from helpers.schema import Table
@@ -30,15 +31,17 @@ def create_tables(con: duckdb.DuckDBPyConnection, generated: bool = False) -> No
     """The catalog's tables. A generated catalog keeps CloudTrail's generator columns in
     ``cloudtrail_events`` and shows ``cloudtrail`` as a view over them (same columns)."""
     for table in TABLES:
-        if generated and table is cloudtrail.TABLE:
-            con.execute(cloudtrail.events_ddl())
-        else:
+        if not (generated and table is cloudtrail.TABLE):  # a view, made by finish_catalog
             con.execute(table.ddl())
 
 
-def finish_catalog(con: duckdb.DuckDBPyConnection, generated: bool = False) -> None:
-    """Views that make the tables easier to use; checkpoint so the file is complete."""
-    if generated:
+def finish_catalog(con: duckdb.DuckDBPyConnection, dataset: Path | None = None) -> None:
+    """Views that make the tables easier to use; checkpoint so the file is complete.
+
+    A generated ``dataset`` keeps CloudTrail's rows in Parquet files: ``cloudtrail_events``
+    is a view over them and ``cloudtrail`` a view over that."""
+    if dataset is not None:
+        con.execute(cloudtrail.events_view_sql(dataset))
         con.execute(cloudtrail.view_sql())
     con.execute(guardduty.LATEST_VIEW_SQL)
     con.execute("CHECKPOINT")
@@ -67,7 +70,8 @@ def data_dictionary(markdown: bool = True) -> str:
         ("guardduty_latest", "a view of guardduty with one row per finding id: its latest update"),
         (
             "cloudtrail_events",
-            "in generated data sets only: the generator's columns behind the cloudtrail view "
+            "in generated data sets only: the generator's columns behind the cloudtrail view, "
+            "a view over the Parquet files in tables/cloudtrail_events/ beside the catalog "
             "(cloudtrail renders record from them with the same SQL as the files)",
         ),
     ]
@@ -112,11 +116,11 @@ def as_views(table: pa.Table) -> pa.Table:
 
 
 class CatalogWriter:
-    """Appends Arrow tables to catalog tables on a thread of its own.
+    """Appends Arrow tables to catalog tables, or writes them as Parquet, on a thread of
+    its own.
 
-    DuckDB releases the GIL while it stores a chunk, so the next chunk's events are
-    built meanwhile. A bounded queue keeps at most one chunk waiting (memory).
-    It works on one core, so that the main thread has the other.
+    DuckDB and pyarrow release the GIL while they store a chunk, so the next chunk's
+    events are built meanwhile. A bounded queue keeps at most one chunk waiting (memory).
     """
 
     def __init__(self, db_path: Path) -> None:
@@ -136,14 +140,23 @@ class CatalogWriter:
             item = self._queue.get()
             if item is None:
                 return
-            name, table = item
+            target, table = item
             if self._error is not None:
                 continue
             try:
+                if isinstance(target, Path):
+                    pq.write_table(table, target, compression="zstd", row_group_size=1 << 17)
+                    continue
                 chunk_rows = as_views(table)  # noqa: F841 - read by DuckDB's replacement scan
-                self.con.execute(f"INSERT INTO {name} SELECT * FROM chunk_rows")
+                self.con.execute(f"INSERT INTO {target} SELECT * FROM chunk_rows")
             except BaseException as exc:  # re-raised on the caller's thread by close()
                 self._error = exc
+
+    def write_parquet(self, table: pa.Table, path: Path) -> None:
+        """Write ``table`` to a Parquet file on the writer's thread (queued like appends)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((path, table))
 
     def append(self, name: str, table: pa.Table) -> None:
         if self._error is not None:

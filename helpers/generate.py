@@ -65,6 +65,7 @@ SCALES = {
 #: What the generator writes into a data set folder (and --force may remove).
 GENERATED = (
     "raw",
+    "tables",
     "gameday.duckdb",
     "gameday.duckdb.wal",
     "dataset.json",
@@ -202,6 +203,8 @@ def generate(
     )
     gaps = injection.cloudtrail_gaps
     db_path = out / "gameday.duckdb"
+    events_dir = out / cloudtrail.EVENTS_FOLDER
+    events_dir.mkdir(parents=True, exist_ok=True)
     writer = CatalogWriter(db_path)
     con = writer.con
     counts: dict[str, int] = {"cloudtrail": 0, "vpc_flow": 0, "guardduty": 0}
@@ -217,7 +220,9 @@ def generate(
             if gaps:
                 ct = _without_gaps(ct, gaps)
             rows = cloudtrail.write_native(ct, raw, world.account_id, salt, rows="events")
-            writer.append(cloudtrail.EVENTS_TABLE, rows)
+            writer.write_parquet(
+                cloudtrail.events_parquet(rows), events_dir / f"{index:05d}.parquet"
+            )
             counts["cloudtrail"] += rows.num_rows
             del ct, rows
 
@@ -240,7 +245,7 @@ def generate(
                     f"INSERT INTO {table} SELECT * FROM read_parquet(?)",
                     [str(spool / table / "*.parquet")],
                 )
-        finish_catalog(con, generated=True)
+        finish_catalog(con, dataset=out)
 
         facts = dict(injection.facts)
         facts.update(

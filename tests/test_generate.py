@@ -251,3 +251,24 @@ def test_reading_the_native_files_back_gives_the_catalog_tables(small_dataset):
         ).fetchone()[0]
         assert (loaded, only_read, only_shipped) == (loaded, 0, 0), table.name
         assert loaded > 0
+
+
+@pytest.mark.slow
+def test_a_moved_data_set_still_answers_queries(tmp_path):
+    """CloudTrail's rows are Parquet files beside the catalog: a moved or unpacked data
+    set (an event bundle) finds them in its new place."""
+    import shutil
+
+    from helpers.notebook import Session
+
+    here = tmp_path / "here" / "ds"
+    generate("leaked-key", SEEDS[0], "small", here, key_out=tmp_path / "k.json", progress=False)
+    query = "SELECT count(*) AS n, max(record) AS r FROM cloudtrail"
+    expected = Session(here).sql(query)
+
+    there = tmp_path / "there" / "ds"
+    shutil.move(here.parent, there.parent)
+    actual = Session(there).sql(query)
+
+    assert expected.to_dict() == actual.to_dict()
+    assert 0 < actual.n[0]
