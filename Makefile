@@ -62,14 +62,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check helpers tests benchmarks answers/source
 
 unit: $(STAMP)
-	$(BIN)/pytest -m 'not slow'
+	$(BIN)/pytest -n auto --dist loadgroup -m 'not slow'
 
 test: lint browser $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup  # a worker per core; a scenario's tests on one
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_queries.py
+	$(BIN)/python benchmarks/bench_server.py
 
 format: $(STAMP)
 	$(BIN)/ruff format helpers tests benchmarks answers/source

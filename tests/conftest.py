@@ -17,6 +17,25 @@ SHARED_REAL_LOGS = REPO.parent / "shared" / "real-logs"
 SEEDS = (11, 2026, 31337)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``pytest -n`` (make test): keep each scenario's tests on one worker, so its
+    session data sets are generated once, not once per worker."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        scenario = params.params.get("scenario") if params else None
+        module = item.module.__name__ if item.module else ""
+        if scenario is None and module.startswith("test_storyline_"):
+            scenario = module.removeprefix("test_storyline_").replace("_", "-")
+        if scenario is None and {"small_dataset", "small_datasets"} & set(item.fixturenames):
+            scenario = "leaked-key"
+        if scenario is None and {"shared_event", "per_team_event"} & set(item.fixturenames):
+            scenario = "event"  # event mode's events (tests/event_support.py), made once
+        nb = params.params.get("nb") if params else None
+        if scenario is None and nb is not None:  # participant notebooks: 00 runs on leaked-key
+            scenario = "leaked-key" if nb == "start-here" else nb
+        item.add_marker(pytest.mark.xdist_group(scenario or module))
+
+
 def real_logs() -> Path:
     """``../shared/real-logs``, or skip the test saying why."""
     if not SHARED_REAL_LOGS.is_dir():

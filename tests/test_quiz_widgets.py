@@ -24,8 +24,13 @@ def test_submit_shows_the_verdict(session):
     box.submit.click()
 
     assert "✗ attacker-ip: not quite; a hint: hint('attacker-ip')" == first
-    assert "✓ attacker-ip: solved, 100 of 100 points" == box.feedback.value
+    assert "✓ attacker-ip: correct, 100 points" == box.feedback.value
     assert (True, True) == (box.text.disabled, box.submit.disabled)
+    # the cell run again (tomorrow): the box remembers
+    assert (
+        "✓ attacker-ip: solved, 100 of 100 points"
+        == answer_box("attacker-ip", session).feedback.value
+    )
 
 
 def test_the_hint_button_asks_before_spending(session):

@@ -208,7 +208,8 @@ def test_the_decoys_are_what_careless_queries_return(seed, small_gameday):
     assert facts["naive_share_account"] != facts["drop_account"]
     assert facts["naive_snapshot"] != facts["snapshot"]
     assert outside_assumers[0][0] in world.office_ips
-    assert (facts["backdoor_ip"], facts["attacker_account"], 1) == outside_assumers[-1]
+    # the attacker's account assumed its role once (another outside caller may too)
+    assert (facts["backdoor_ip"], facts["attacker_account"], 1) in outside_assumers
     assert facts["naive_trusted_account"] == world.audit_account
     assert facts["naive_detection_minutes"] < facts["detection_minutes"]
 
