@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_commands(sub)
+
+    from helpers.event.cli import add_commands as add_event_commands
+
+    add_event_commands(sub)
     return parser
 
 

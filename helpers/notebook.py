@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 import pandas as pd
 
-from helpers import charts  # noqa: F401  (enables the offline chart renderer)
+from helpers import charts, cloudtrail  # noqa: F401  (charts: the offline chart renderer)
 from helpers.errors import DatasetError, GameDayError, UsageError
 from helpers.paths import default_dataset_dir
 from helpers.quiz import unlock
-from helpers.quiz.answers import CORRECT, FORMAT_PROBLEM, PARTIAL, Checker, Verdict
+from helpers.quiz.answers import CORRECT, FORMAT_PROBLEM, Checker, Entry, Verdict
 from helpers.quiz.attempts import AttemptsLog, now, participant_name
+from helpers.quiz.feedback import check_line, hint_note, hint_title, no_more_hints
 from helpers.quiz.normalise import normalise
 from helpers.quiz.question import Question
 from helpers.quiz.scoring import Progress, Settings, score
@@ -155,10 +156,13 @@ class _Shown:
 
 @dataclass(eq=False)
 class CheckResult(_Shown):
-    """The outcome of :func:`check`: the verdict, the points now, the line printed."""
+    """The outcome of :func:`check`: the verdict, the points now, the line printed.
+
+    ``points`` is None when they were not looked up (an event's server out of reach).
+    """
 
     verdict: Verdict
-    points: int
+    points: int | None
     line: str
 
     @property
@@ -250,7 +254,7 @@ class Session:
             names = "?"
         return (
             f"Data set **{self.dataset_dir.name}** (scenario `{self.scenario}`): "
-            f"tables {names}; {len(self.checker.ids) if self._has_answers() else 'no'} "
+            f"tables {names}; {len(self.entries) if self._has_answers() else 'no'} "
             f"questions; progress of **{self.participant}**."
         )
 
@@ -268,9 +272,18 @@ class Session:
             self._checker = Checker.load(self.dataset_dir)
         return self._checker
 
+    @property
+    def entries(self) -> Mapping[str, Entry]:
+        """Every question's kind, points and hint costs (an answers.json entry), by id."""
+        return self.checker.entries
+
+    def entry(self, qid: str) -> Entry:
+        """The entry of ``qid``; an unknown id raises a UsageError naming the closest ids."""
+        return self.checker.entry(qid)
+
     def _has_answers(self) -> bool:
         try:
-            self.checker  # noqa: B018
+            self.entries  # noqa: B018
         except GameDayError:
             return False
         return True
@@ -296,7 +309,12 @@ class Session:
         Each query opens its own, so a data set can be regenerated while notebooks are open.
         """
         try:
-            return duckdb.connect(str(self.db_path), read_only=True)
+            con = duckdb.connect(str(self.db_path), read_only=True)
+            if (self.dataset_dir / cloudtrail.EVENTS_FOLDER).is_dir():
+                # CloudTrail's rows live in Parquet beside the catalog: point the view at
+                # them wherever the data set is now (moved, copied, unpacked from a bundle).
+                con.execute(cloudtrail.events_view_sql(self.dataset_dir, temp=True))
+            return con
         except duckdb.Error as exc:
             raise QueryError(f"cannot open {self.db_path}: {_one_line(exc)}") from None
 
@@ -311,7 +329,7 @@ class Session:
     # -- questions
 
     def _entry_and_question(self, qid: str) -> tuple[Any, Question | None]:
-        entry = self.checker.entry(qid)
+        entry = self.entry(qid)
         return entry, self.questions.get(qid)
 
     def question(self, qid: str) -> Card:
@@ -338,7 +356,7 @@ class Session:
 
     def check(self, qid: str, answer: Any) -> CheckResult:
         """Check an answer, record the attempt, and say in one line how it went."""
-        entry = self.checker.entry(qid)
+        entry = self.entry(qid)
         records = self.log.records()
         before = score(records, {qid: entry}, self.settings).rows[0]
         verdict = self.checker.check(qid, answer)
@@ -358,29 +376,11 @@ class Session:
                 self.checker.salt, qid, entry.kind, normalise(answer, entry.rules)
             )
         self.log.append(record)
-        line = self._line(qid, verdict, before, after, entry)
+        hints_left = len(entry.hint_costs) - before.hints
+        line = check_line(
+            qid, verdict, before, after, entry.points, hints_left, self.settings.wrong_penalty
+        )
         return CheckResult(verdict, after.points, line)
-
-    def _line(self, qid: str, verdict: Verdict, before: Any, after: Any, entry: Any) -> str:
-        if verdict.status == CORRECT:
-            if before.solved:
-                return f"✓ {qid}: correct (already solved: {after.points} points)"
-            less = entry.points - after.points
-            why = f" ({entry.points} less {less} for hints and tries)" if less > 0 else ""
-            return f"✓ {qid}: correct, {after.points} points{why}"
-        if verdict.status == FORMAT_PROBLEM:
-            return f"? {qid}: {verdict.message}"
-        if before.solved:
-            return f"✗ {qid}: {verdict.message} (you already solved it: {after.points} points)"
-        tail = ""
-        if self.settings.wrong_penalty:
-            tail = f" (-{self.settings.wrong_penalty} points)"
-        if verdict.status == PARTIAL:
-            return f"◐ {qid}: {verdict.message}: {after.points} points so far{tail}"
-        left = len(entry.hint_costs) - before.hints
-        if left > 0 and verdict.message == "not quite":
-            tail += f"; a hint: hint({qid!r})"
-        return f"✗ {qid}: {verdict.message}{tail}"
 
     def hint(self, qid: str, n: int | None = None) -> Card:
         """Show hint ``n`` (default: the next unused) and record its use."""
@@ -398,22 +398,14 @@ class Session:
         if n is None:
             n = next((i for i in range(1, total + 1) if i not in used), None)
             if n is None:
-                return Card(
-                    f"{qid}: no more hints",
-                    f"You have seen all {total}: hint({qid!r}, 1) shows the first again.",
-                )
+                return Card(*no_more_hints(qid, total))
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= total:
             raise UsageError(
                 f"{qid} has {total} hint(s): hint({qid!r}, 1) to hint({qid!r}, {total})"
             )
         cost = entry.hint_costs[n - 1] if n <= len(entry.hint_costs) else 0
         solved = score(records, {qid: entry}, self.settings).rows[0].solved
-        if n in used:
-            note = "seen before, no further cost"
-        elif solved:
-            note = "free: you solved it already"
-        else:
-            note = f"-{cost} points when you solve it" if cost else "free"
+        note = hint_note(n in used, solved, cost)
         if n not in used:
             self.log.append(
                 {
@@ -424,7 +416,7 @@ class Session:
                     "time": now(),
                 }
             )
-        return Card(f"Hint {n} of {total} for {qid} ({note})", texts[n - 1].text)
+        return Card(hint_title(qid, n, total, note), texts[n - 1].text)
 
     def hints_seen(self, qid: str, records: list[dict[str, Any]] | None = None) -> list[int]:
         """The numbers of the hints of ``qid`` already shown, in order."""
@@ -441,7 +433,7 @@ class Session:
 
     def progress(self) -> Progress:
         """Points per question and in total, from the attempts log."""
-        return score(self.log.records(), self.checker.entries, self.settings)
+        return score(self.log.records(), self.entries, self.settings)
 
     def solved_steps(self) -> set[str]:
         """The storyline steps of the questions solved (for :func:`timeline`)."""
@@ -465,11 +457,7 @@ class Session:
             if not path.exists():
                 raise DatasetError(f"{path} is missing: regenerate the data set")
             sealed = json.loads(path.read_text())
-            tokens = {
-                r["qid"]: r["unlock"]
-                for r in self.log.records()
-                if r.get("type") == "attempt" and isinstance(r.get("unlock"), str)
-            }
+            tokens = self.unlock_tokens()
             missing = [q for q in sealed["required"] if q not in tokens]
             if missing:
                 return Card(
@@ -485,6 +473,14 @@ class Session:
         df["label"] = df["what"] + " ×" + df["count"].astype(str)
         return timeline(df, time="time", lane="source", color="step", label="label")
 
+    def unlock_tokens(self) -> dict[str, str]:
+        """The debrief's unlock tokens of the questions solved, by question id."""
+        return {
+            r["qid"]: r["unlock"]
+            for r in self.log.records()
+            if r.get("type") == "attempt" and isinstance(r.get("unlock"), str)
+        }
+
     def timeline(self, events: pd.DataFrame | str, **options: Any) -> alt.LayerChart:
         """:func:`helpers.charts.timeline` of a DataFrame or a query, solved steps marked."""
         from helpers.charts import timeline
@@ -494,6 +490,25 @@ class Session:
         if "solved" not in options and self._has_answers():
             options["solved"] = self.solved_steps()
         return timeline(events, **options)
+
+
+def new_session(
+    dataset_dir: Path | str | None = None,
+    questions: Iterable[Question] | None = None,
+    participant: str | None = None,
+) -> Session:
+    """A :class:`Session` on a data set folder; a team's data set from an event's bundle
+    (it holds ``event.json``) gets an :class:`~helpers.event.client.EventSession`, which
+    sends answers, hints and progress to the event's server.
+
+    >>> new_session("datasets/leaked-key")  # doctest: +SKIP
+    """
+    from helpers.event.client import TEAM_CONFIG, EventSession
+
+    folder = Path(dataset_dir) if dataset_dir is not None else _default_folder()
+    if (folder.expanduser() / TEAM_CONFIG).is_file():
+        return EventSession(folder, questions=questions, participant=participant)
+    return Session(folder, questions=questions, participant=participant)
 
 
 def _default_folder() -> Path:
@@ -536,12 +551,13 @@ def open_dataset(
     participant: str | None = None,
 ) -> Session:
     """Open a data set folder for the functions below (default: the folder named by
-    ``$GAMEDAY_DATASET``, else ``datasets/leaked-key``).
+    ``$GAMEDAY_DATASET``, else ``datasets/leaked-key``). In a team's data set of an
+    event, answers, hints and progress go to the event's server.
 
     >>> open_dataset("datasets/leaked-key")  # doctest: +SKIP
     """
     global _session
-    _session = Session(path, questions=questions, participant=participant)
+    _session = new_session(path, questions=questions, participant=participant)
     return _session
 
 
@@ -591,10 +607,14 @@ def check(qid: str, answer: Any) -> CheckResult:
     """
     s = session()
     if _is_blank(answer):
-        s.checker.entry(qid)  # an unknown id still says so
+        s.entry(qid)  # an unknown id still says so
         verdict = Verdict(qid, FORMAT_PROBLEM, "no answer yet")
         line = f"· {qid}: no answer yet: put yours in `answer` and run the cell again"
-        result = CheckResult(verdict, s.progress().row(qid).points, line)
+        try:
+            points: int | None = s.progress().row(qid).points
+        except GameDayError:  # an event's server out of reach: a blank needs none
+            points = None
+        result = CheckResult(verdict, points, line)
         result.show()
         return result
     result = s.check(qid, answer)

@@ -11,6 +11,7 @@ JupyterLab; re-running the cell shows the state recorded in the attempts log
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import ipywidgets as widgets
@@ -36,11 +37,11 @@ class AnswerBox(widgets.VBox):
     def __init__(self, qid: str, session: Session) -> None:
         self.qid = qid
         self.session = session
-        entry = session.checker.entry(qid)
+        entry = session.entry(qid)
         q = session.questions.get(qid)
         self.costs = entry.hint_costs
         self.hint_texts = tuple(h.text for h in q.hints) if q is not None else ()
-        prompt = html.escape(q.prompt) if q is not None else f"Question {html.escape(qid)}"
+        prompt = _inline_markdown(q.prompt) if q is not None else f"Question {html.escape(qid)}"
         fmt = html.escape(q.format_help) if q is not None else entry.kind
         self.prompt = widgets.HTML(
             f"<b>{html.escape(qid)}</b> ({entry.points} points) {prompt}"
@@ -77,12 +78,16 @@ class AnswerBox(widgets.VBox):
 
     # -- state from the log
 
-    def refresh(self) -> None:
-        """Show what the attempts log says: solved or not, hints seen, next hint's cost."""
+    def refresh(self, announce: bool = True) -> None:
+        """Show what the attempts log says: solved or not, hints seen, next hint's cost.
+
+        ``announce=False`` keeps the feedback line (the checker's own words just after a
+        submit, e.g. what the hints cost) instead of the "solved" summary."""
         row = self.session.progress().row(self.qid)
         seen = self.session.hints_seen(self.qid)
-        if row.solved:
+        if row.solved and announce:
             self._say(f"✓ {self.qid}: solved, {row.points} of {row.possible} points", "correct")
+        if row.solved:
             self.text.disabled = self.submit.disabled = True
         self.hints.value = "".join(
             f"<div>💡 Hint {n}: {html.escape(self.hint_texts[n - 1])}</div>"
@@ -116,7 +121,7 @@ class AnswerBox(widgets.VBox):
                 self._say(str(exc), "error")
                 return
             self._say(result.line, result.status)
-            self.refresh()
+            self.refresh(announce=False)
 
     def _on_hint(self, _button: Any = None) -> None:
         with self.output:
@@ -149,6 +154,24 @@ class AnswerBox(widgets.VBox):
             self._say(str(exc), "error")
             return
         self.refresh()
+
+
+_STRONG = re.compile(r"\*\*(.+?)\*\*")
+_EM = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _inline_markdown(text: str) -> str:
+    """A prompt's inline Markdown (``**bold**``, ``*emphasis*``, ```code```) as safe HTML:
+    the widget shows HTML, and a learner should not read asterisks.
+
+    >>> _inline_markdown("What was *prevented*? Use `cloudtrail` & <b>")
+    'What was <em>prevented</em>? Use <code>cloudtrail</code> &amp; &lt;b&gt;'
+    """
+    out = html.escape(text, quote=False)
+    out = _CODE.sub(r"<code>\1</code>", out)
+    out = _STRONG.sub(r"<strong>\1</strong>", out)
+    return _EM.sub(r"<em>\1</em>", out)
 
 
 def answer_box(qid: str, session: Session | None = None) -> AnswerBox:

@@ -9,6 +9,7 @@ from conftest import REPO
 
 
 def _name_and_bound(spec: str) -> tuple[str, str]:
+    spec = spec.split(";")[0]  # pip's environment markers have no conda spelling
     m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec)
     assert m, spec
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
