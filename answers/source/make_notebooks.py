@@ -82,6 +82,48 @@ class Task:
     widget: bool = False
 
 
+#: The solution's opening cell: open the data set named by the parameters cell, as the
+#: reference solver, and collect each reference answer in ANSWERS.
+SOLUTION_SETUP = """
+import json
+from pathlib import Path
+
+import pandas as pd
+
+import helpers as gd
+from helpers.paths import project_root
+
+dataset = Path(DATASET).expanduser()
+if not dataset.is_absolute():
+    dataset = project_root() / dataset
+gd.open_dataset(dataset, participant="reference-solution")
+ANSWERS = {}  # question id -> the answer the reference query computed
+"""
+
+
+def parameters(scenario: str) -> str:
+    """The solution's first cell, tagged ``parameters`` (papermill's convention)."""
+    return f"""
+# Parameters (papermill convention): the data set to solve, and where to write the answers.
+DATASET = "datasets/{scenario}"  # relative to the project folder, or an absolute path
+ANSWERS_OUT = None  # a path: write {{question id: answer}} there as JSON
+"""
+
+
+def debrief_table(steps) -> str:
+    """A storyline's steps as the debrief walks through them."""
+    rows = [
+        "| step | ATT&CK | what happened | prevent | detect | investigate |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in steps:
+        rows.append(
+            f"| `{s.id}` | {s.technique} ({s.tactic}) | {s.title} | {s.prevent} | {s.detect} "
+            f"| {s.investigate} |"
+        )
+    return "\n".join(rows)
+
+
 def card(q: Question) -> str:
     """The question as the notebook shows it: prompt, choices, answer format, points."""
     lines = [f"> **Question `{q.id}`** ({q.points} points): {q.prompt}"]

@@ -11,7 +11,7 @@ the administrator's new hire, the order workers' reads, the port probes) do not
 fool them.
 """
 
-from make_notebooks import Code, Md, Task
+from make_notebooks import SOLUTION_SETUP, Code, Md, Task, debrief_table, parameters
 
 from helpers.storylines.leaked_key import STEPS
 
@@ -22,41 +22,6 @@ import helpers as gd
 
 gd.open_dataset()  # the data set named by $GAMEDAY_DATASET, else datasets/leaked-key
 """
-
-PARAMETERS = """
-# Parameters (papermill convention): the data set to solve, and where to write the answers.
-DATASET = "datasets/leaked-key"  # relative to the project folder, or an absolute path
-ANSWERS_OUT = None  # a path: write {question id: answer} there as JSON
-"""
-
-SOLUTION_SETUP = """
-import json
-from pathlib import Path
-
-import pandas as pd
-
-import helpers as gd
-from helpers.paths import project_root
-
-dataset = Path(DATASET).expanduser()
-if not dataset.is_absolute():
-    dataset = project_root() / dataset
-gd.open_dataset(dataset, participant="reference-solution")
-ANSWERS = {}  # question id -> the answer the reference query computed
-"""
-
-
-def debrief_table() -> str:
-    """The storyline's steps as the debrief walks through them (from STEPS)."""
-    rows = [
-        "| step | ATT&CK | what happened | prevent | detect | investigate |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for s in STEPS:
-        rows.append(
-            f"| `{s.id}` | {s.technique} ({s.tactic}) | {s.title} | {s.prevent} | {s.detect} | {s.investigate} |"
-        )
-    return "\n".join(rows)
 
 
 CELLS = [
@@ -88,7 +53,7 @@ How this notebook helps you:
   seems too big, ask *who* made those calls before you answer.
 """
     ),
-    Code(PARAMETERS, only="solution", tags=("parameters",)),
+    Code(parameters("leaked-key"), only="solution", tags=("parameters",)),
     Code(SETUP, only="participant"),
     Code(SOLUTION_SETUP, only="solution"),
     Md(
@@ -732,7 +697,7 @@ detector
 ### Step by step
 
 """
-        + debrief_table()
+        + debrief_table(STEPS)
     ),
     Md(
         """

@@ -13,7 +13,7 @@ key, the order workers' reads, an internet-wide SSRF sprayer, the contracted
 vendor's Nikto scan, the backup agent) do not fool them.
 """
 
-from make_notebooks import Code, Md, Task
+from make_notebooks import SOLUTION_SETUP, Code, Md, Task, debrief_table, parameters
 
 from helpers.storylines.ssrf_imds import STEPS
 
@@ -28,42 +28,6 @@ from helpers.paths import default_dataset_dir
 # the data set named by $GAMEDAY_DATASET, else datasets/ssrf-imds
 gd.open_dataset(os.environ.get("GAMEDAY_DATASET") or default_dataset_dir("ssrf-imds"))
 """
-
-PARAMETERS = """
-# Parameters (papermill convention): the data set to solve, and where to write the answers.
-# DATASET: relative to the project folder, or an absolute path
-DATASET = "datasets/ssrf-imds"
-ANSWERS_OUT = None  # a path: write {question id: answer} there as JSON
-"""
-
-SOLUTION_SETUP = """
-import json
-from pathlib import Path
-
-import pandas as pd
-
-import helpers as gd
-from helpers.paths import project_root
-
-dataset = Path(DATASET).expanduser()
-if not dataset.is_absolute():
-    dataset = project_root() / dataset
-gd.open_dataset(dataset, participant="reference-solution")
-ANSWERS = {}  # question id -> the answer the reference query computed
-"""
-
-
-def debrief_table() -> str:
-    """The storyline's steps as the debrief walks through them (from STEPS)."""
-    rows = [
-        "| step | ATT&CK | what happened | prevent | detect | investigate |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for s in STEPS:
-        rows.append(
-            f"| `{s.id}` | {s.technique} ({s.tactic}) | {s.title} | {s.prevent} | {s.detect} | {s.investigate} |"
-        )
-    return "\n".join(rows)
 
 
 CELLS = [
@@ -101,7 +65,7 @@ How this notebook helps you:
   a number seems too big, ask *who* before you answer.
 """
     ),
-    Code(PARAMETERS, only="solution", tags=("parameters",)),
+    Code(parameters("ssrf-imds"), only="solution", tags=("parameters",)),
     Code(SETUP, only="participant"),
     Code(SOLUTION_SETUP, only="solution"),
     Md(
@@ -753,7 +717,7 @@ detector
 ### Step by step
 
 """
-        + debrief_table()
+        + debrief_table(STEPS)
     ),
     Md(
         """

@@ -11,7 +11,7 @@ mistyping a new password, the user's everyday key, the audit role's denials, the
 nightly backup's copies) do not fool them.
 """
 
-from make_notebooks import Code, Md, Task
+from make_notebooks import SOLUTION_SETUP, Code, Md, Task, debrief_table, parameters
 
 from helpers.storylines.console_ransomware import STEPS
 
@@ -26,43 +26,6 @@ from helpers.paths import default_dataset_dir
 # the data set named by $GAMEDAY_DATASET, else datasets/console-ransomware
 gd.open_dataset(os.environ.get("GAMEDAY_DATASET") or default_dataset_dir("console-ransomware"))
 """
-
-PARAMETERS = """
-# Parameters (papermill convention): the data set to solve, and where to write the answers.
-# DATASET: relative to the project folder, or an absolute path
-DATASET = "datasets/console-ransomware"
-ANSWERS_OUT = None  # a path: write {question id: answer} there as JSON
-"""
-
-SOLUTION_SETUP = """
-import json
-from pathlib import Path
-
-import pandas as pd
-
-import helpers as gd
-from helpers.paths import project_root
-
-dataset = Path(DATASET).expanduser()
-if not dataset.is_absolute():
-    dataset = project_root() / dataset
-gd.open_dataset(dataset, participant="reference-solution")
-ANSWERS = {}  # question id -> the answer the reference query computed
-FAILED_SIGN_IN = "event_name = 'ConsoleLogin' AND response_elements->>'ConsoleLogin' = 'Failure'"
-"""
-
-
-def debrief_table() -> str:
-    """The storyline's steps as the debrief walks through them (from STEPS)."""
-    rows = [
-        "| step | ATT&CK | what happened | prevent | detect | investigate |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for s in STEPS:
-        rows.append(
-            f"| `{s.id}` | {s.technique} ({s.tactic}) | {s.title} | {s.prevent} | {s.detect} | {s.investigate} |"
-        )
-    return "\n".join(rows)
 
 
 CELLS = [
@@ -96,9 +59,14 @@ How this notebook helps you:
   seems too big, ask *who* made those calls, and *from where*, before you answer.
 """
     ),
-    Code(PARAMETERS, only="solution", tags=("parameters",)),
+    Code(parameters("console-ransomware"), only="solution", tags=("parameters",)),
     Code(SETUP, only="participant"),
-    Code(SOLUTION_SETUP, only="solution"),
+    Code(
+        SOLUTION_SETUP
+        + "FAILED_SIGN_IN = \"event_name = 'ConsoleLogin' AND response_elements->>'ConsoleLogin' = 'Failure'\""
+        + "\n",
+        only="solution",
+    ),
     Md(
         """
 ## 1. The alerts
@@ -846,7 +814,7 @@ detector
 ### Step by step
 
 """
-        + debrief_table()
+        + debrief_table(STEPS)
     ),
     Md(
         """

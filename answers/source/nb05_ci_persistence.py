@@ -13,7 +13,7 @@ security vendor, the nightly backup's shares and copies, the vendor's scanner
 assuming its role) do not fool them.
 """
 
-from make_notebooks import Code, Md, Task
+from make_notebooks import SOLUTION_SETUP, Code, Md, Task, debrief_table, parameters
 
 from helpers.storylines.ci_persistence import STEPS
 
@@ -28,42 +28,6 @@ from helpers.paths import default_dataset_dir
 # the data set named by $GAMEDAY_DATASET, else datasets/ci-persistence
 gd.open_dataset(os.environ.get("GAMEDAY_DATASET") or default_dataset_dir("ci-persistence"))
 """
-
-PARAMETERS = """
-# Parameters (papermill convention): the data set to solve (relative to the project folder,
-# or an absolute path), and a path to write {question id: answer} to as JSON (or None).
-DATASET = "datasets/ci-persistence"
-ANSWERS_OUT = None
-"""
-
-SOLUTION_SETUP = """
-import json
-from pathlib import Path
-
-import pandas as pd
-
-import helpers as gd
-from helpers.paths import project_root
-
-dataset = Path(DATASET).expanduser()
-if not dataset.is_absolute():
-    dataset = project_root() / dataset
-gd.open_dataset(dataset, participant="reference-solution")
-ANSWERS = {}  # question id -> the answer the reference query computed
-"""
-
-
-def debrief_table() -> str:
-    """The storyline's steps as the debrief walks through them (from STEPS)."""
-    rows = [
-        "| step | ATT&CK | what happened | prevent | detect | investigate |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for s in STEPS:
-        rows.append(
-            f"| `{s.id}` | {s.technique} ({s.tactic}) | {s.title} | {s.prevent} | {s.detect} | {s.investigate} |"
-        )
-    return "\n".join(rows)
 
 
 CELLS = [
@@ -99,7 +63,7 @@ How this notebook helps you:
   made a call before you answer.
 """
     ),
-    Code(PARAMETERS, only="solution", tags=("parameters",)),
+    Code(parameters("ci-persistence"), only="solution", tags=("parameters",)),
     Code(SETUP, only="participant"),
     Code(SOLUTION_SETUP, only="solution"),
     Md(
@@ -750,7 +714,7 @@ answer = "IAM Access Analyzer"
 ### Step by step
 
 """
-        + debrief_table()
+        + debrief_table(STEPS)
     ),
     Md(
         """
