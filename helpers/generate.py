@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from helpers import cloudtrail, guardduty, sources, vpcflow
 from helpers.background import MS_DAY, Background, Chunk
-from helpers.catalog import CatalogWriter, finish_catalog
+from helpers.catalog import PARQUET_FOLDER, CatalogWriter, finish_catalog
 from helpers.errors import DatasetError, UsageError
 from helpers.findings import benign_findings
 from helpers.paths import (
@@ -240,11 +240,8 @@ def generate(
         con = writer.close()
         for table, n in flow_job.result().items():
             counts[table] = n
-            if n:
-                con.execute(
-                    f"INSERT INTO {table} SELECT * FROM read_parquet(?)",
-                    [str(spool / table / "*.parquet")],
-                )
+            if n:  # the side process's Parquet files are the table's rows
+                (spool / table).rename(out / PARQUET_FOLDER / table)
         finish_catalog(con, dataset=out)
 
         facts = dict(injection.facts)
@@ -335,7 +332,18 @@ def _spool(spool: Path, table: str, index: int, rows: pa.Table, totals: dict[str
     totals[table] = totals.get(table, 0) + rows.num_rows
     if rows.num_rows:
         (spool / table).mkdir(exist_ok=True)
-        pq.write_table(rows, spool / table / f"{index:05d}.parquet", compression="lz4")
+        pq.write_table(
+            _naive_times(rows), spool / table / f"{index:05d}.parquet", compression="zstd"
+        )
+
+
+def _naive_times(rows: pa.Table) -> pa.Table:
+    """Times as naive UTC: DuckDB reads a zoned Parquet time as TIMESTAMPTZ, which would
+    show in the reader's own time zone."""
+    for i, f in enumerate(rows.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            rows = rows.set_column(i, f.name, rows.column(i).cast(pa.timestamp(f.type.unit)))
+    return rows
 
 
 def _write_sealed_debrief(out: Path, questions, facts, timeline: list[dict]) -> None:

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 import pandas as pd
 
-from helpers import charts, cloudtrail  # noqa: F401  (charts: the offline chart renderer)
+from helpers import charts  # noqa: F401  (enables the offline chart renderer)
+from helpers.catalog import parquet_views
 from helpers.errors import DatasetError, GameDayError, UsageError
 from helpers.paths import default_dataset_dir
 from helpers.quiz import unlock
@@ -310,10 +311,10 @@ class Session:
         """
         try:
             con = duckdb.connect(str(self.db_path), read_only=True)
-            if (self.dataset_dir / cloudtrail.EVENTS_FOLDER).is_dir():
-                # CloudTrail's rows live in Parquet beside the catalog: point the view at
-                # them wherever the data set is now (moved, copied, unpacked from a bundle).
-                con.execute(cloudtrail.events_view_sql(self.dataset_dir, temp=True))
+            # A generated data set's rows live in Parquet beside the catalog: point the
+            # views at them wherever the data set is now (moved, unpacked from a bundle).
+            for view in parquet_views(self.dataset_dir, temp=True):
+                con.execute(view)
             return con
         except duckdb.Error as exc:
             raise QueryError(f"cannot open {self.db_path}: {_one_line(exc)}") from None
