@@ -207,13 +207,17 @@ def test_participant_notebooks_run_top_to_bottom_with_blank_answers(nb, small_ga
 def test_solution_notebooks_solve_every_seed_from_the_logs(scenario, seed, small_gameday, tmp_path):
     ds = small_gameday(scenario, seed)
     reference: dict[str, Any] = {}
-    for nb in ("start-here", scenario):
+    # the warm-ups are the same questions everywhere: solved on each scenario's first seed
+    solutions = ("start-here", scenario) if seed == SEEDS[0] else (scenario,)
+    for nb in solutions:
         out = tmp_path / f"answers-{nb}.json"
         ran = execute(SOLUTION_NOTEBOOKS[nb], {"DATASET": str(ds), "ANSWERS_OUT": str(out)})
         assert [] == outputs(ran, "error")
         reference.update(json.loads(out.read_text()))
 
     key = json.loads(key_of(ds).read_text())["answers"]
+    if "start-here" not in solutions:
+        key = {qid: a for qid, a in key.items() if not qid.startswith("start-here.")}
     checker = Checker.load(ds)
     assert sorted(key) == sorted(reference)
     for qid, answer in key.items():
