@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import web
-from helpers.files import one_line, relative
+from helpers.files import load_groups, one_line, relative
 from helpers.schema import Column, Table
 
 _NULL = "NULL where the log has -"
@@ -376,16 +376,14 @@ def read_files(
             continue
         groups.setdefault(compression, []).append((index, path))
 
-    inserted = 0
-    for compression, members in groups.items():
-        try:
-            inserted += _insert(con, [p for _, p in members], compression, root, skipped, members)
-        except duckdb.Error:
-            for index, path in members:  # find the unreadable ones, load the rest
-                try:
-                    inserted += _insert(con, [path], compression, root, skipped, [(index, path)])
-                except duckdb.Error as error:
-                    skipped[index] = (path, f"corrupt or truncated: {one_line(error)}")
+    inserted = load_groups(
+        groups,
+        lambda compression, members: _insert(
+            con, [p for _, p in members], compression, root, skipped, members
+        ),
+        skipped,
+        "corrupt or truncated: ",
+    )
     return inserted, [skipped[i] for i in sorted(skipped)]
 
 

@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import agents
-from helpers.files import one_line, relative
+from helpers.files import Members, load_groups, one_line, relative
 from helpers.schema import Column, Table, frame
 
 TS = pa.timestamp("ms", tz="UTC")
@@ -555,23 +555,14 @@ def read_files(
         else:
             groups.setdefault(compression, []).append((index, path))
 
-    inserted = 0
-    for compression, members in groups.items():
-        try:
-            n, bad = _insert(con, [p for _, p in members], compression, root)
-        except duckdb.Error:
-            n, bad = 0, {}
-            for _, path in members:  # find the bad ones, load the rest
-                try:
-                    one, one_bad = _insert(con, [path], compression, root)
-                    n += one
-                    bad.update(one_bad)
-                except duckdb.Error as error:
-                    bad[str(path)] = one_line(error)
-        inserted += n
-        for index, path in members:
+    def insert(compression: str, members: Members) -> int:
+        n, bad = _insert(con, [p for _, p in members], compression, root)
+        for index, path in members:  # files with rows it could not read
             if str(path) in bad:
                 skipped[index] = (path, bad[str(path)])
+        return n
+
+    inserted = load_groups(groups, insert, skipped)
     return inserted, [skipped[i] for i in sorted(skipped)]
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.files import one_line, relative
+from helpers.files import load_groups, one_line, relative
 from helpers.gz import LEVEL as GZIP_LEVEL
 from helpers.gz import gzip_bytes
 from helpers.schema import Column, Table
@@ -336,16 +336,11 @@ def read_files(
             continue
         groups.setdefault((compression, *found), []).append((index, path))
 
-    inserted = 0
-    for (compression, header, fields), members in groups.items():
-        try:
-            inserted += _insert(con, [p for _, p in members], compression, header, fields, root)
-        except duckdb.Error:
-            for index, path in members:  # find the bad ones, load the rest
-                try:
-                    inserted += _insert(con, [path], compression, header, fields, root)
-                except duckdb.Error as error:
-                    skipped[index] = (path, one_line(error))
+    inserted = load_groups(
+        groups,
+        lambda key, members: _insert(con, [p for _, p in members], *key, root),
+        skipped,
+    )
     return inserted, [skipped[i] for i in sorted(skipped)]
 
 

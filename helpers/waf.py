@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import web
-from helpers.files import one_line, relative
+from helpers.files import load_groups, one_line, relative
 from helpers.schema import Column, Table
 
 _HEADER = "STRUCT(name VARCHAR, value VARCHAR)"
@@ -661,16 +661,12 @@ def read_files(
         else:
             groups.setdefault(compression, []).append((index, path))
 
-    inserted = 0
-    for compression, members in groups.items():
-        try:
-            inserted += _insert(con, members, compression, root, skipped)
-        except duckdb.Error:
-            for index, path in members:  # find the bad ones, load the rest
-                try:
-                    inserted += _insert(con, [(index, path)], compression, root, skipped)
-                except duckdb.Error as error:
-                    skipped[index] = (path, f"not AWS WAF JSON lines: {one_line(error)}")
+    inserted = load_groups(
+        groups,
+        lambda compression, members: _insert(con, members, compression, root, skipped),
+        skipped,
+        "not AWS WAF JSON lines: ",
+    )
     return inserted, [skipped[i] for i in sorted(skipped)]
 
 
