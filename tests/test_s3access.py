@@ -118,11 +118,14 @@ def by_time(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["time"], r["bucket"], r["operation"]))
 
 
-def test_one_plain_text_object_per_bucket_and_5_minutes_in_the_logs_bucket(tmp_path):
+def test_one_plain_text_object_per_bucket_and_quarter_hour_in_the_logs_bucket(tmp_path):
     write(tmp_path)
     delivered = objects(tmp_path)
     found = {k: OBJECT_KEY.match(k) for k in delivered}
+    window = timedelta(seconds=s3access.WINDOW_SECONDS)
+    minutes = s3access.WINDOW_SECONDS // 60
 
+    assert 15 == minutes
     assert None not in found.values()
     assert {m["logs"] for m in found.values()} == {"example-logs-8901"}
     windows = set()
@@ -131,19 +134,15 @@ def test_one_plain_text_object_per_bucket_and_5_minutes_in_the_logs_bucket(tmp_p
             datetime.strptime(RECORD.match(line)["time"], "%d/%b/%Y:%H:%M:%S %z")
             for line in delivered[key]
         ]
-        start = min(times).replace(minute=min(times).minute // 5 * 5, second=0)
+        start = min(times).replace(minute=min(times).minute // minutes * minutes, second=0)
         windows.add((match["bucket"], f"{start:%H:%M}"))
-        assert max(times) < start + timedelta(minutes=5)  # one 5-minute window per object
+        assert max(times) < start + window  # one window per object
         stamp = datetime.strptime(match["stamp"], "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
         # written a few minutes after the window: every record is older than its object
-        assert (
-            timedelta(minutes=1) <= stamp - (start + timedelta(minutes=5)) <= timedelta(minutes=10)
-        )
+        assert timedelta(minutes=1) <= stamp - (start + window) <= timedelta(minutes=10)
     assert windows == {
-        ("app-data", "10:00"),  # 10:00:05 .. 10:03:20
-        ("app-data", "10:05"),  # the probe at 10:06:40
-        ("app-backups", "10:00"),  # the copy at 10:03:20
-        ("app-backups", "10:05"),  # the batch delete at 10:05:10
+        ("app-data", "10:00"),  # 10:00:05 .. 10:06:40
+        ("app-backups", "10:00"),  # the copy at 10:03:20, the batch delete at 10:05:10
     }
     assert not any((tmp_path / k).read_bytes().startswith(b"\x1f\x8b") for k in found)
 
