@@ -97,3 +97,41 @@ class Question:
         elif self.tolerance:
             text += f" (within {self.tolerance:g} seconds)"
         return text
+
+
+def nudge(
+    key: str | Callable[[Mapping[str, Any]], Any], text: str, unless: str | None = None
+) -> Callable[[Mapping[str, Any]], dict[str, str]]:
+    """A ``known_wrong``: ``{facts[key]: text}`` (or ``{key(facts): text}``), a wrong answer
+    a decoy gives and its nudge. None when the fact is missing, or when it is the answer
+    itself on this seed (``facts[unless]``). A list is the answer as one would type it.
+
+    >>> nudge("decoy_ip", "That is the scanner.")({"decoy_ip": "192.0.2.1"})
+    {'192.0.2.1': 'That is the scanner.'}
+    """
+
+    def known_wrong(facts: Mapping[str, Any]) -> dict[str, str]:
+        value = key(facts) if callable(key) else facts.get(key)
+        if value is None or value == []:
+            return {}
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if unless is not None and str(value).lower() == str(facts.get(unless)).lower():
+            return {}
+        return {str(value): text}
+
+    return known_wrong
+
+
+def nudges(
+    *each: Callable[[Mapping[str, Any]], dict[str, str]],
+) -> Callable[[Mapping[str, Any]], dict[str, str]]:
+    """Several known-wrong answers of one question, as one ``known_wrong``."""
+
+    def known_wrong(facts: Mapping[str, Any]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for one in each:
+            out.update(one(facts))
+        return out
+
+    return known_wrong

@@ -22,7 +22,7 @@ the organisation's management account.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ from helpers import agents, ids
 from helpers import guardduty as gd
 from helpers.background import MS_DAY, MS_HOUR, Incident
 from helpers.events import Identity, calls, role_identity, user_identity
-from helpers.quiz.question import Hint, Question
+from helpers.quiz.question import Hint, Question, nudge, nudges
 from helpers.storylines.base import Injection, Step, Storyline
 from helpers.world import Role, World, public_ip, remote_details
 
@@ -839,36 +839,6 @@ def _iso(ms: int) -> str:
     return _dt(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _nudge(key: str | Callable[[Mapping[str, Any]], Any], text: str, unless: str | None = None):
-    """``{facts[key]: text}`` (or ``{key(facts): text}``): a known-wrong answer and its nudge.
-
-    With ``unless``, no nudge when the wrong answer happens to be the answer
-    (``facts[unless]``) on this seed, e.g. the function deployed most is the one replaced.
-    """
-
-    def known_wrong(facts):
-        value = key(facts) if callable(key) else facts.get(key)
-        if value is None:
-            return {}
-        if unless is not None and str(value).lower() == str(facts.get(unless)).lower():
-            return {}
-        return {str(value): text}
-
-    return known_wrong
-
-
-def _nudges(*nudges):
-    """Several known-wrong answers of one question."""
-
-    def known_wrong(facts):
-        out: dict[str, str] = {}
-        for nudge in nudges:
-            out.update(nudge(facts))
-        return out
-
-    return known_wrong
-
-
 def _repo_of(subject: str) -> str:
     """``owner/repo`` of a GitHub OIDC subject ``repo:owner/repo:ref:...``."""
     return subject.split(":")[1]
@@ -896,7 +866,7 @@ QUESTIONS = (
         "ip",
         50,
         answer=lambda f: f["runner_ip"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_alert_ip",
             "That address probes a public instance: a low-severity "
             "Recon:EC2/PortProbeUnprotectedPort finding, real but routine. Look for the "
@@ -946,7 +916,7 @@ QUESTIONS = (
         "int",
         75,
         answer=lambda f: f["runs"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_runs",
             "That counts every workflow that assumed the role, the company's own deploys "
             "included. Keep only the outside repository's subject.",
@@ -964,7 +934,7 @@ QUESTIONS = (
         answer=lambda f: f["first_assume"],
         tolerance=60,
         answer_format="a UTC time, e.g. 2026-03-05T14:02Z (within 60 seconds)",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_first_assume",
             "That is the week's first deploy by the company's own pipeline. Keep only the "
             "outside repository's subject.",
@@ -981,13 +951,13 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["session_calls"],
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_role_calls",
                 "That counts every call of the deploy role this week, the company's pipeline "
                 "included. Count only the calls signed with the keys the outside workflow got.",
             ),
-            _nudge(
+            nudge(
                 "naive_runner_calls",
                 "That includes the AssumeRoleWithWebIdentity calls themselves: they are signed "
                 "with GitHub's token, not with the role's keys. Count the calls made with the "
@@ -1012,7 +982,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["backdoor_role"],
         answer_format="a role name",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_role",
             "That role was created by the Terraform user from the CI runner's address, the day "
             "after: an ordinary change. Which CreateRole was signed with the outside keys?",
@@ -1029,7 +999,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["attacker_account"],
         answer_format="12 digits, e.g. 123456789012",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_trusted_account",
             "That account belongs to the security vendor: Terraform's role lets its scanner in. "
             "Read the trust policy of the attacker's role.",
@@ -1053,13 +1023,13 @@ QUESTIONS = (
         50,
         answer=lambda f: f["backdoor_policy"],
         answer_format="a policy name (the last part of its ARN), e.g. AmazonS3ReadOnlyAccess",
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_policy",
                 "That policy went to Terraform's role for the security vendor. Look at the "
                 "AttachRolePolicy call for the attacker's role.",
             ),
-            _nudge(
+            nudge(
                 lambda f: f"arn:aws:iam::aws:policy/{f['backdoor_policy']}",
                 "That is the policy's ARN: give its name, the part after the last /.",
             ),
@@ -1076,7 +1046,7 @@ QUESTIONS = (
         75,
         answer=lambda f: f["function"],
         answer_format="a function name",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_function",
             "That is the function the pipeline deploys most often. Which function did the "
             "outside keys update?",
@@ -1100,7 +1070,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["code_sha256"],
         answer_format="44 characters of base64, e.g. 6j1xX...Q=",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_code_sha256",
             "That is the package of the last deploy of the week, by the company's pipeline. "
             "Take the digest from the attacker's own UpdateFunctionCode call.",
@@ -1118,7 +1088,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["snapshot"],
         answer_format="a snapshot id, e.g. snap-0123456789abcdef0",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_snapshot",
             "That snapshot is the nightly backup's, shared by the backup-agent user with the "
             "company's backup account. Which ModifySnapshotAttribute came from the outside keys?",
@@ -1140,7 +1110,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["drop_account"],
         answer_format="12 digits, e.g. 123456789012",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_share_account",
             "That is the company's backup account: the nightly backup shares a snapshot with "
             "it every night. Read the attacker's share.",
@@ -1165,7 +1135,7 @@ QUESTIONS = (
         answer=lambda f: f["copy_started"],
         tolerance=60,
         answer_format="a UTC time, e.g. 2026-03-05T14:02Z (within 60 seconds)",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_copy_started",
             "That copy is the backup account's, of a nightly backup. Find the service event "
             "about the attacker's snapshot.",
@@ -1217,7 +1187,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["detection_minutes"],
         answer_format="a whole number of minutes, rounded down",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_detection_minutes",
             "That is how long GuardDuty took after the call it flagged. The intruder was in "
             "earlier: count from the outside workflow's first AssumeRoleWithWebIdentity.",

@@ -18,7 +18,6 @@ copies (background S3 access logs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ from helpers import agents, ids, s3access
 from helpers import guardduty as gd
 from helpers.background import CONSOLE_READS, MS_DAY, MS_HOUR, Incident
 from helpers.events import Identity, calls, mixed, user_identity
-from helpers.quiz.question import Hint, Question
+from helpers.quiz.question import Hint, Question, nudge, nudges
 from helpers.storylines.base import Injection, Step, Storyline
 from helpers.world import User, World, public_ip, remote_details
 
@@ -867,31 +866,6 @@ def _everyday(world: World, rng: np.random.Generator, who: User, spray: int) -> 
     return pa.concat_tables(tables)
 
 
-def _nudge(key: str | Callable[[Mapping[str, Any]], Any], text: str, unless: str):
-    """``{facts[key]: text}``: a known-wrong answer and its nudge, unless on this seed it
-    happens to be the answer itself (``facts[unless]``)."""
-
-    def known_wrong(facts: Mapping[str, Any]) -> dict[str, str]:
-        value = key(facts) if callable(key) else facts.get(key)
-        if value is None or str(value).lower() == str(facts.get(unless)).lower():
-            return {}
-        return {str(value): text}
-
-    return known_wrong
-
-
-def _nudges(*nudges):
-    """Several known-wrong answers of one question."""
-
-    def known_wrong(facts: Mapping[str, Any]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for nudge in nudges:
-            out.update(nudge(facts))
-        return out
-
-    return known_wrong
-
-
 PREVENT_SIGN_IN = ("AWS WAF", "AWS IAM: MFA required", "AWS Shield", "Amazon Inspector")
 PREVENT_LOSS = (
     "Amazon GuardDuty",
@@ -1008,7 +982,7 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["spray_address_count"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_spray_ips",
             "That counts every address with a failed sign-in this week. One of them failed "
             "for a single user a few times, then signed in with MFA: a colleague mistyping a "
@@ -1028,14 +1002,14 @@ QUESTIONS = (
         "int",
         125,
         answer=lambda f: f["spray_users_tried"],
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_users_all",
                 "That counts every user name with a failed sign-in, the colleague who "
                 "mistyped a new password included. Keep only the spray's addresses.",
                 unless="spray_users_tried",
             ),
-            _nudge(
+            nudge(
                 "naive_users_hidden",
                 "Close: one of those names is not a user. CloudTrail hides a name that does "
                 "not exist in the account behind a placeholder.",
@@ -1058,9 +1032,9 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["denied_count"],
-        known_wrong=_nudges(
+        known_wrong=nudges(
             *(
-                _nudge(
+                nudge(
                     key,
                     "That counts every denied call of the week, the security audit role's "
                     "scans included. Keep only the attacker's address.",
@@ -1082,7 +1056,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["new_key"],
         answer_format="an access key id, e.g. AKIAEXAMPLE12345678",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_everyday_key",
             "That is the user's own key, which they use for their daily work from the "
             "office. Look at what the console session created.",
@@ -1124,14 +1098,14 @@ QUESTIONS = (
         "ip",
         125,
         answer=lambda f: f["ransom_ip"],
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_console_ip",
                 "That address worked in the console and stopped the trail. The bucket's "
                 "access logs show where the deletions came from: another address.",
                 unless="ransom_ip",
             ),
-            _nudge(
+            nudge(
                 "naive_deleter_ip",
                 "That address deletes objects every night: the backup agent clearing the "
                 "copies of a week ago. Look at who signed the requests during the silence.",
@@ -1154,19 +1128,19 @@ QUESTIONS = (
         "int",
         150,
         answer=lambda f: f["objects_encrypted"],
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_copies_all",
                 "That counts every copy of the week, the nightly backup job's included. Keep "
                 "only the attacker's address.",
                 unless="objects_encrypted",
             ),
-            _nudge(
+            nudge(
                 "naive_copies_failed",
                 "Some of those copies failed: look at http_status and error_code.",
                 unless="objects_encrypted",
             ),
-            _nudge(
+            nudge(
                 "naive_copies_like",
                 "Each successful copy leaves two lines: the read of the source "
                 "(REST.COPY.OBJECT_GET) and the copy itself (REST.COPY.OBJECT).",
@@ -1186,15 +1160,15 @@ QUESTIONS = (
         "int",
         150,
         answer=lambda f: f["objects_deleted"],
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_deletes_like",
                 "That counts the lines of the DeleteObjects requests themselves too "
                 "(REST.POST.MULTI_OBJECT_DELETE): one request deletes many objects, each "
                 "logged on a line of its own.",
                 unless="objects_deleted",
             ),
-            _nudge(
+            nudge(
                 "naive_deletes_all",
                 "That counts every deletion line of the week. Keep only the attacker's "
                 "address, and one line per object.",

@@ -10,9 +10,7 @@ sensitive bucket. GuardDuty notices the odd caller first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +19,7 @@ from helpers import agents, ids, s3access
 from helpers import guardduty as gd
 from helpers.background import MS_DAY, MS_HOUR, Incident
 from helpers.events import Identity, calls, user_identity
-from helpers.quiz.question import Hint, Question
+from helpers.quiz.question import Hint, Question, nudge, nudges
 from helpers.storylines.base import Injection, Step, Storyline
 from helpers.traffic import conversation, ephemeral
 from helpers.world import FAR_REGIONS, Instance, World, public_ip, remote_details
@@ -621,38 +619,6 @@ def _instance_details(m: Instance, region: str, vpc: str, launched: datetime) ->
     )
 
 
-def _nudge(key: str | Callable[[Mapping[str, Any]], Any], text: str, unless: str | None = None):
-    """``{facts[key]: text}`` (or ``{key(facts): text}``): a known-wrong answer and its nudge.
-
-    With ``unless``, no nudge when the wrong answer happens to be the answer
-    (``facts[unless]``) on this seed, e.g. the busiest bucket is also the one robbed.
-    """
-
-    def known_wrong(facts):
-        value = key(facts) if callable(key) else facts.get(key)
-        if value is None:
-            return {}
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if unless is not None and str(value).lower() == str(facts.get(unless)).lower():
-            return {}
-        return {str(value): text}
-
-    return known_wrong
-
-
-def _nudges(*nudges):
-    """Several known-wrong answers of one question."""
-
-    def known_wrong(facts):
-        out: dict[str, str] = {}
-        for nudge in nudges:
-            out.update(nudge(facts))
-        return out
-
-    return known_wrong
-
-
 QUESTIONS = (
     Question(
         "leaked-key.q01",
@@ -661,7 +627,7 @@ QUESTIONS = (
         "ip",
         50,
         answer=lambda f: f["attacker_ip"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_alert_ip",
             "That address probes a public instance: a low-severity "
             "Recon:EC2/PortProbeUnprotectedPort finding, real but routine. Look for the "
@@ -703,7 +669,7 @@ QUESTIONS = (
         75,
         answer=lambda f: f["victim_user"],
         answer_format="an IAM user name, e.g. jane.doe",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_discovery_user",
             "That user runs the nightly Terraform plan: hundreds of Describe/List "
             "calls from the CI runner every night. Filter on the attacker's key or "
@@ -754,9 +720,9 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["denied_count"],
-        known_wrong=_nudges(
+        known_wrong=nudges(
             *(
-                _nudge(
+                nudge(
                     key,
                     "That counts every denied call of the week, including the security "
                     "audit role's scans. Keep only the attacker's address.",
@@ -777,7 +743,7 @@ QUESTIONS = (
         150,
         answer=lambda f: f["denied_apis"],
         answer_format="event names separated by commas, e.g. DeleteBucket, PutBucketPolicy",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_denied_apis",
             "That is every API denied to anyone this week, the audit role included. "
             "Keep only the attacker's calls.",
@@ -799,7 +765,7 @@ QUESTIONS = (
         100,
         answer=lambda f: f["backdoor_user"],
         answer_format="an IAM user name",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_created_user",
             "That user was created by an administrator, from the office, in a console "
             "session: a new hire. Look at who called CreateUser and from where.",
@@ -821,14 +787,14 @@ QUESTIONS = (
         50,
         answer=lambda f: f["backdoor_policy"],
         answer_format="a policy name (the last part of its ARN), e.g. AmazonS3ReadOnlyAccess",
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_policy",
                 "That policy went to the new hire an administrator created from the "
                 "office. Look at the AttachUserPolicy call for the attacker's user.",
                 unless="backdoor_policy",
             ),
-            _nudge(
+            nudge(
                 lambda f: f"arn:aws:iam::aws:policy/{f['backdoor_policy']}",
                 "That is the policy's ARN: give its name, the part after the last /.",
             ),
@@ -916,7 +882,7 @@ QUESTIONS = (
         75,
         answer=lambda f: f["bucket"],
         answer_format="a bucket name",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_bucket",
             "That is the bucket the applications read all day (the order workers' role, "
             "from the NAT address). Which bucket did the attacker's address read?",
@@ -939,7 +905,7 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["objects_stolen"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_objects",
             "That counts every object read of the week: the applications read the "
             "sensitive buckets all day. Keep only the attacker's calls.",

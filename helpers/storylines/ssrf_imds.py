@@ -19,7 +19,6 @@ calls come from different addresses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +30,7 @@ from helpers import guardduty as gd
 from helpers import ids, s3access, web
 from helpers.background import MS_HOUR, Background, Incident
 from helpers.events import calls, role_identity
-from helpers.quiz.question import Hint, Question
+from helpers.quiz.question import Hint, Question, nudge, nudges
 from helpers.schema import frame
 from helpers.storylines.base import Injection, Step, Storyline
 from helpers.traffic import random_public_ips
@@ -696,35 +695,6 @@ def _np(ms: int) -> np.ndarray:
     return np.array([ms], dtype="datetime64[ms]")
 
 
-def _nudge(key: str | Callable[[Mapping[str, Any]], Any], text: str, unless: str | None = None):
-    """``{facts[key]: text}`` (or ``{key(facts): text}``): a known-wrong answer and its nudge;
-    none when it is missing, or is the answer itself (``facts[unless]``) on this seed."""
-
-    def known_wrong(facts: Mapping[str, Any]) -> dict[str, str]:
-        value = key(facts) if callable(key) else facts.get(key)
-        if value is None or value == []:
-            return {}
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if unless is not None and str(value).lower() == str(facts.get(unless)).lower():
-            return {}
-        return {str(value): text}
-
-    return known_wrong
-
-
-def _nudges(*nudges):
-    """Several known-wrong answers of one question."""
-
-    def known_wrong(facts: Mapping[str, Any]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for nudge in nudges:
-            out.update(nudge(facts))
-        return out
-
-    return known_wrong
-
-
 QUESTIONS = (
     Question(
         "ssrf-imds.q01",
@@ -733,7 +703,7 @@ QUESTIONS = (
         "ip",
         50,
         answer=lambda f: f["alert_ip"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_alert_ip",
             "That address probes a public instance: a low-severity "
             "Recon:EC2/PortProbeUnprotectedPort finding, real but routine. Look for the "
@@ -788,7 +758,7 @@ QUESTIONS = (
         answer=lambda f: f["first_use"],
         tolerance=60,
         answer_format="a UTC time, e.g. 2026-03-05T14:02Z (within 60 seconds)",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_first_use",
             "That is the key's first call of all, made by the web server itself: the "
             "instance uses its own key all day. Which calls came from the alert's address?",
@@ -806,7 +776,7 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["objects_stolen"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_objects",
             "That counts every object read in the bucket this week: the order workers read "
             "it all day. Keep only the stolen key's calls from outside.",
@@ -830,7 +800,7 @@ QUESTIONS = (
         "ip",
         100,
         answer=lambda f: f["scan_ip"],
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_ssrf_ip",
             "That address sprays metadata URLs at pages this site does not have: every "
             "one got a 404, and none named the role. Which requests did the site answer, "
@@ -856,7 +826,7 @@ QUESTIONS = (
         75,
         answer=lambda f: f["preview_page"],
         answer_format="a path, e.g. /api/v1/search",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_ssrf_uri",
             "That is where a sprayer tried its luck: the site has no such page (404). "
             "Which page answered the attacker's requests?",
@@ -874,7 +844,7 @@ QUESTIONS = (
         75,
         answer=lambda f: f["waf_rule"],
         answer_format="a rule name as WAF logs it, e.g. SQLi_QUERYARGUMENTS",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             lambda f: "Default_Action",
             "Default_Action is what decided (the web ACL's default: allow). Which rule "
             "matched the request without deciding? Look at the rules matched in COUNT mode.",
@@ -892,7 +862,7 @@ QUESTIONS = (
         50,
         answer=lambda f: f["scan_tool"],
         choices=("Nikto", *SCANNERS),
-        known_wrong=_nudge(
+        known_wrong=nudge(
             lambda f: "Nikto",
             "Nikto is the contracted security vendor's scanner: its address is allow-listed "
             "in the web ACL (terminating_rule_id). Which scanner came from the SSRF's address?",
@@ -908,14 +878,14 @@ QUESTIONS = (
         "int",
         100,
         answer=lambda f: f["scan_404s"],
-        known_wrong=_nudges(
-            _nudge(
+        known_wrong=nudges(
+            nudge(
                 "naive_404",
                 "That counts every 404 of the week: bots, the vendor's scanner, people "
                 "mistyping. Keep only the attacker's address.",
                 unless="scan_404s",
             ),
-            _nudge(
+            nudge(
                 "naive_top_404",
                 "That address made the most 404s of the week, but it is the contracted "
                 "vendor's scanner, allow-listed in the web ACL. Count the SSRF address's.",
@@ -955,7 +925,7 @@ QUESTIONS = (
         150,
         answer=lambda f: f["buckets_read"],
         answer_format="bucket names separated by commas",
-        known_wrong=_nudge(
+        known_wrong=nudge(
             "naive_buckets",
             "Those are buckets anyone read objects from this week. Keep only the stolen "
             "credentials' requests (requester, remote_ip).",
