@@ -80,8 +80,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--scale",
         default=DEFAULT_EVENT_SCALE,
-        help=f"small, workshop or large (default {DEFAULT_EVENT_SCALE}; small takes ~6 s a "
-        "data set, workshop ~35 s)",
+        help=f"small, workshop or large (default {DEFAULT_EVENT_SCALE}; small takes ~10 s a "
+        "data set, workshop ~30 s)",
     )
     p.add_argument("--minutes", type=_minutes, default=120.0, help="the event's length (120)")
     p.add_argument(
