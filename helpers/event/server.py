@@ -1,6 +1,6 @@
 """``gameday serve``: the scoreboard server: JSON API, scoreboard page, trainer's page.
 
-FastAPI routes and validates, uvicorn serves, :class:`~helpers.event.game.Game` decides.
+Starlette routes, pydantic validates, uvicorn serves, :class:`~helpers.event.game.Game` decides.
 
 Teams (``Authorization: Bearer <team token>``; the bundle's ``event.json`` holds it)::
 
@@ -29,21 +29,34 @@ nothing.
 >>> serve(Path("events/dec"), host="0.0.0.0", port=8000)  # doctest: +SKIP
 """
 
-# no `from __future__ import annotations`: FastAPI reads the endpoints' annotations,
-# and those naming the closures of create_app must be objects, not strings
+from __future__ import annotations
+
+import inspect
 import os
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from fastapi import Depends, FastAPI, Request, Security
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpers.errors import UsageError
@@ -94,7 +107,25 @@ class ClockIn(BaseModel):
     minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 0
 
 
-# -- the pieces FastAPI and Starlette do not have -----------------------------------------------
+class ProgressIn(BaseModel):
+    """The query of ``GET /api/v1/progress``: other parameters are ignored."""
+
+    dataset: DatasetId
+
+
+_TEAM_ID = TypeAdapter(TeamId)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def _body(request: Request, model: type[M]) -> M:
+    """The request's JSON body as ``model`` (pydantic parses and validates it; a
+    :class:`ValidationError` becomes a 400 or 422 in :func:`_invalid`)."""
+    return model.model_validate_json(await request.body())
+
+
+# -- the pieces Starlette does not have ---------------------------------------------------------
 
 
 class SecurityHeaders:
@@ -127,7 +158,7 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _refused(request: Request, exc: Exception) -> JSONResponse:
+def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     headers = {}
     if exc.http == 401:
@@ -137,19 +168,19 @@ def _refused(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.http, headers=headers)
 
 
-def _invalid(request: Request, exc: Exception) -> JSONResponse:
+def _invalid(request: Request, exc: Exception) -> Response:
     """What was wrong with a field, without echoing the request (it may hold an answer)."""
-    assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
+    assert isinstance(exc, ValidationError)
+    errors = exc.errors(include_input=False, include_url=False)
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse({"status": "invalid", "message": "the body is not JSON"}, 400)
     first = errors[0] if errors else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+    where = ".".join(str(p) for p in first.get("loc", ())) or "request"
     message = f"{where}: {first.get('msg', 'not valid')}"
     return JSONResponse({"status": "invalid", "message": message[:200]}, 422)
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     names = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     message = str(exc.detail)
@@ -164,9 +195,15 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 # -- the app ------------------------------------------------------------------------------------
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 
-def create_app(folder: Path) -> FastAPI:
+
+def create_app(folder: Path) -> Starlette:
     """The server's app over the event in ``folder``.
+
+    Starlette routes, pydantic validates, :class:`Game` decides. (FastAPI did the
+    same with three times the CPU per request: under forty teams at once that was the
+    queue in front of every check.)
 
     >>> app = create_app(Path("events/dec"))  # doctest: +SKIP
     """
@@ -174,102 +211,120 @@ def create_app(folder: Path) -> FastAPI:
     tokens = game.event.tokens()
     roles = {token: team for team, token in tokens.teams.items()}
     roles[tokens.trainer] = TRAINER
-    bearer = HTTPBearer(auto_error=False)
 
-    def role_of(credentials: HTTPAuthorizationCredentials | None) -> str:
-        if credentials is None or not credentials.credentials:
+    def role_of(request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise Refused(
                 401, "unauthorized", "no token: send it as the header 'Authorization: Bearer TOKEN'"
             )
-        role = roles.get(credentials.credentials)
+        role = roles.get(token.strip())
         if role is None:
             raise Refused(401, "unauthorized", "that token is not one of this event's")
         return role
 
-    async def team(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    ) -> str:
-        role = role_of(credentials)
+    def team_of(request: Request) -> str:
+        role = role_of(request)
         if role == TRAINER:
             raise Refused(403, "forbidden", "the trainer's token is not a team's")
         return role
 
-    async def trainer(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    ) -> str:
-        if role_of(credentials) != TRAINER:
-            raise Refused(403, "forbidden", "the trainer's side needs the trainer's token")
-        return TRAINER
+    def trainer_only(endpoint: Callable[[Request], Any]) -> Endpoint:
+        """``endpoint`` behind the trainer's token, checked before anything else; a plain
+        function (a long read) runs in Starlette's thread pool, as a route's would."""
 
-    app = FastAPI(
-        title=f"GameDay scoreboard: {game.event.name}",
-        docs_url=None,  # Swagger UI loads from the internet
-        redoc_url=None,
-        openapi_url=None,
-        max_body_size=MAX_BODY,  # 413 beyond it, before the body is read
-    )
-    app.state.game = game
-    app.add_exception_handler(Refused, _refused)
-    app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+        async def guarded(request: Request) -> Response:
+            if role_of(request) != TRAINER:
+                raise Refused(403, "forbidden", "the trainer's side needs the trainer's token")
+            if inspect.iscoroutinefunction(endpoint):
+                return await endpoint(request)
+            return await run_in_threadpool(endpoint, request)
 
-    @app.get("/", include_in_schema=False)
-    def scoreboard_page() -> FileResponse:
-        return FileResponse(STATIC / "scoreboard.html")
-
-    @app.get("/admin", include_in_schema=False)
-    def admin_page() -> FileResponse:
-        return FileResponse(STATIC / "admin.html")
+        return guarded
 
     # Writes go to the store's writer thread, which commits them in groups; the event loop
-    # serves others meanwhile. The boards and the export, longer, run in FastAPI's pool.
+    # serves others meanwhile. The boards and the export, longer, run in Starlette's pool
+    # (endpoints that are plain functions).
 
-    @app.get("/api/v1/health")
-    async def health() -> JSONResponse:
+    def scoreboard_page(request: Request) -> Response:
+        return FileResponse(STATIC / "scoreboard.html")
+
+    def admin_page(request: Request) -> Response:
+        return FileResponse(STATIC / "admin.html")
+
+    async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "event": game.event.name})
 
-    @app.get("/api/v1/scoreboard")
-    def scoreboard() -> JSONResponse:
+    def scoreboard(request: Request) -> Response:
         return JSONResponse(game.scoreboard(live=False))
 
-    @app.post("/api/v1/attempts")
-    async def attempt(body: AttemptIn, team_id: Annotated[str, Depends(team)]) -> JSONResponse:
+    async def attempt(request: Request) -> Response:
+        team_id = team_of(request)
+        body = await _body(request, AttemptIn)
         return JSONResponse(await game.attempt(team_id, body.dataset, body.qid, body.answer))
 
-    @app.post("/api/v1/hints")
-    async def hint(body: HintIn, team_id: Annotated[str, Depends(team)]) -> JSONResponse:
+    async def hint(request: Request) -> Response:
+        team_id = team_of(request)
+        body = await _body(request, HintIn)
         return JSONResponse(await game.hint(team_id, body.dataset, body.qid, body.n))
 
-    @app.get("/api/v1/progress")
-    async def progress(dataset: DatasetId, team_id: Annotated[str, Depends(team)]) -> JSONResponse:
-        return JSONResponse(game.progress(team_id, dataset))
+    async def progress(request: Request) -> Response:
+        team_id = team_of(request)
+        query = ProgressIn.model_validate(dict(request.query_params))
+        return JSONResponse(game.progress(team_id, query.dataset))
 
-    @app.post("/api/v1/admin/clock", dependencies=[Depends(trainer)])
-    async def clock(body: ClockIn) -> JSONResponse:
+    @trainer_only
+    async def clock(request: Request) -> Response:
+        body = await _body(request, ClockIn)
         return JSONResponse(await game.act(body.action, body.minutes))
 
-    @app.post("/api/v1/admin/teams/{team_id}/reset", dependencies=[Depends(trainer)])
-    async def reset(team_id: TeamId) -> JSONResponse:
+    @trainer_only
+    async def reset(request: Request) -> Response:
+        team_id = _TEAM_ID.validate_python(request.path_params["team_id"])
         return JSONResponse(await game.reset(team_id))
 
-    @app.get("/api/v1/admin/scoreboard", dependencies=[Depends(trainer)])
-    def live_scoreboard() -> JSONResponse:
+    @trainer_only
+    def live_scoreboard(request: Request) -> Response:
         return JSONResponse(game.scoreboard(live=True))
 
-    @app.get("/api/v1/admin/export.json", dependencies=[Depends(trainer)])
-    def export_json() -> JSONResponse:
+    @trainer_only
+    def export_json(request: Request) -> Response:
         return JSONResponse(game.export()[1])
 
-    @app.get("/api/v1/admin/export.csv", dependencies=[Depends(trainer)])
-    def export_csv() -> PlainTextResponse:
+    @trainer_only
+    def export_csv(request: Request) -> Response:
         return PlainTextResponse(
             to_csv(game.export()[0]),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{game.event.name}.csv"'},
         )
 
+    api = "/api/v1"
+    app = Starlette(
+        routes=[
+            Route("/", scoreboard_page),
+            Route("/admin", admin_page),
+            Route(f"{api}/health", health),
+            Route(f"{api}/scoreboard", scoreboard),
+            Route(f"{api}/attempts", attempt, methods=["POST"]),
+            Route(f"{api}/hints", hint, methods=["POST"]),
+            Route(f"{api}/progress", progress),
+            Route(f"{api}/admin/clock", clock, methods=["POST"]),
+            Route(f"{api}/admin/teams/{{team_id}}/reset", reset, methods=["POST"]),
+            Route(f"{api}/admin/scoreboard", live_scoreboard),
+            Route(f"{api}/admin/export.json", export_json),
+            Route(f"{api}/admin/export.csv", export_csv),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={
+            Refused: _refused,
+            ValidationError: _invalid,
+            HTTPException: _http_error,
+        },
+        max_body_size=MAX_BODY,  # 413 beyond it, before the body is read
+    )
+    app.state.game = game
     return app
 
 
