@@ -9,12 +9,14 @@ question and hint number. Answers are never stored: an attempt keeps the verdict
 an HMAC of the normalised answer. A team's reset moves its records to
 ``reset_records``, where the export still finds them.
 
-Writes are jobs (a function of the connection) that one writer thread runs one after
-another, each in a savepoint of its own, and commits in groups: whatever queued while
-the disk synced the last group goes into the next transaction, so forty teams at once
-wait for a few syncs, not forty. A job that raises writes nothing and gets its
-exception back; the others are committed. Reads use a connection per thread and see
-what was committed.
+Writes are jobs (a function of the connection), run one after another, each in a
+savepoint of its own, and committed in groups: whatever queued while the disk synced
+the last group goes into the next transaction, so forty teams at once wait for a few
+syncs, not forty. In the server the jobs run on the event loop's thread and only the
+commit on a thread of its own: a job is a few SQLite calls, and handing each over to
+another thread made it wait for the interpreter's lock behind every request (four
+times its own time). A job that raises writes nothing and gets its exception back; the
+others are committed. Reads use a connection per thread and see what was committed.
 
 >>> store = Store(Path("events/dec/event.sqlite"))  # doctest: +SKIP
 >>> store.run(lambda con: store.insert(con, record))  # doctest: +SKIP
@@ -26,11 +28,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
@@ -124,11 +125,16 @@ class Store:
         self._con.executescript(SCHEMA)
         self._readers = threading.local()
         self._all: list[sqlite3.Connection] = []
-        self._jobs: queue.SimpleQueue[tuple[Job, Future] | None] = queue.SimpleQueue()
+        #: One user of the write connection at a time: a group, or a `run`.
+        self._lock = threading.Lock()
+        #: Syncs each group's commit to disk, off the event loop's thread.
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="event-store-commit")
+        #: Jobs waiting for the next group, and whether a task is writing groups.
+        self._queued: list[tuple[Job, asyncio.Future[Any]]] = []
+        self._committing = False
+        self._writing: asyncio.Task[None] | None = None
         #: Counts the commits: a cached scoreboard is good while it has not moved.
         self.version = 0
-        self._writer = threading.Thread(target=self._write, name="event-store", daemon=True)
-        self._writer.start()
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -139,79 +145,92 @@ class Store:
         return con
 
     def close(self) -> None:
-        """Finish the queued writes, then close every connection."""
-        if self._writer.is_alive():
-            self._jobs.put(None)
-            self._writer.join()
-        self._con.close()
-        for con in self._all:
-            con.close()
+        """Wait for a group being committed, then close every connection."""
+        with self._lock:
+            self._committer.shutdown()
+            self._con.close()
+            for con in self._all:
+                con.close()
 
     # -- writing
 
-    def submit(self, job: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        """Queue a write; the future holds its result once it is committed."""
-        future: Future[T] = Future()
-        self._jobs.put((job, future))
-        return future
-
     def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a write and wait for its commit; its result, or its exception."""
-        return self.submit(job).result()
+        """Run a write in a transaction of its own and commit it; its result, or its
+        exception (nothing written). For callers outside the server's event loop."""
+        with self._lock:
+            ((result, error),) = self._transaction([job])
+            self._commit()
+        if error is not None:
+            raise error
+        return result
 
     async def arun(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """:meth:`run` for a coroutine: the event loop serves others while it waits."""
-        return await asyncio.wrap_future(self.submit(job))
+        """Run a write in the next group and wait for its commit; its result, or its
+        exception. The event loop serves others while the group's commit syncs."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._queued.append((job, waiter))
+        if not self._committing:
+            self._committing = True
+            self._writing = loop.create_task(self._groups(loop))
+        return await waiter
 
-    def _write(self) -> None:
-        while True:
-            first = self._jobs.get()
-            if first is None:
-                return
-            group = [first]
-            while len(group) < GROUP:
-                try:
-                    more = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._jobs.put(None)  # stop after this group
-                    break
-                group.append(more)
-            self._commit(group)
-
-    def _commit(self, group: list[tuple[Job, Future]]) -> None:
-        con = self._con
-        done: list[tuple[Future, Any, BaseException | None]] = []
+    async def _groups(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Write groups until none is queued: the jobs of a group run here, on the
+        event loop's thread (no thread hand-over per job), its commit (the disk's sync)
+        on the committer's; whatever arrives meanwhile is the next group."""
         try:
-            con.execute("BEGIN IMMEDIATE")
-            for job, future in group:
-                if not future.set_running_or_notify_cancel():
-                    continue
-                con.execute("SAVEPOINT job")
+            while self._queued:
+                group, self._queued = self._queued[:GROUP], self._queued[GROUP:]
+                if not self._lock.acquire(blocking=False):  # a `run` from another thread
+                    await loop.run_in_executor(self._committer, self._lock.acquire)
                 try:
-                    result = job(con)
-                except Exception as exc:
-                    con.execute("ROLLBACK TO job")
-                    con.execute("RELEASE job")
-                    done.append((future, None, exc))
-                else:
-                    con.execute("RELEASE job")
-                    done.append((future, result, None))
-            con.execute("COMMIT")
-        except Exception as exc:  # the disk failed: nothing of the group is acknowledged
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            for _, future in group:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        self.version += 1
-        for future, result, error in done:
-            if error is None:
-                future.set_result(result)
+                    outcomes = self._transaction([job for job, _ in group])
+                    await loop.run_in_executor(self._committer, self._commit)
+                except Exception as exc:  # the disk failed: nothing of the group is acknowledged
+                    if self._con.in_transaction:
+                        self._con.execute("ROLLBACK")
+                    outcomes = [(None, exc)] * len(group)
+                finally:
+                    self._lock.release()
+                for (_, waiter), (result, error) in zip(group, outcomes, strict=True):
+                    if waiter.done():  # its request went away
+                        continue
+                    if error is None:
+                        waiter.set_result(result)
+                    else:
+                        waiter.set_exception(error)
+        finally:
+            self._committing = False
+
+    def _transaction(self, jobs: list[Job]) -> list[tuple[Any, BaseException | None]]:
+        """Begin a transaction and run ``jobs`` in it, each in a savepoint of its own:
+        one that raises writes nothing and gets its exception back. The caller holds
+        the lock and commits."""
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        for job in jobs:
+            con.execute("SAVEPOINT job")
+            try:
+                result = job(con)
+            except Exception as exc:
+                con.execute("ROLLBACK TO job")
+                con.execute("RELEASE job")
+                outcomes.append((None, exc))
             else:
-                future.set_exception(error)
+                con.execute("RELEASE job")
+                outcomes.append((result, None))
+        return outcomes
+
+    def _commit(self) -> None:
+        try:
+            self._con.execute("COMMIT")
+        except Exception:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+            raise
+        self.version += 1
 
     # -- reading
 
