@@ -7,12 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
+import threading
 
 import pandas as pd
 import pytest
 from event_support import Server, free_port, fresh_copy, running_server, unpack
 
 from helpers import cli, notebook
+from helpers.event.client import EventClient, ServerUnreachable
 from helpers.event.config import BUNDLES_DIR, Event
 from helpers.quiz.scoring import Settings, score
 
@@ -252,6 +255,29 @@ def test_an_unreachable_server_is_one_line_saying_nothing_was_recorded(
     assert 1 == len(out.splitlines())
     assert "not recorded" in out and "try again" in out
     assert "unreachable" == result.status
+
+
+def test_a_server_that_dies_in_the_middle_of_its_answer_is_unreachable_not_a_traceback():
+    """A killed server can send the status line and headers, then nothing more."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def half_an_answer() -> None:
+        con, _ = listener.accept()
+        with con, con.makefile("rb") as request:
+            length = 0
+            while (line := request.readline()) not in (b"\r\n", b""):  # the whole request
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            request.read(length)
+            con.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 395\r\n\r\n{"status"')
+        listener.close()
+
+    threading.Thread(target=half_an_answer, daemon=True).start()
+    client = EventClient(f"http://127.0.0.1:{port}", "token", "0123456789abcdef")
+
+    with pytest.raises(ServerUnreachable, match="connection broke"):
+        client.attempt("leaked-key.q01", "192.0.2.1")
 
 
 def test_an_unreadable_answer_is_said_at_once_and_not_sent(opened, server):

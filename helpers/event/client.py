@@ -21,6 +21,7 @@ HTTP is the standard library's ``urllib``: nothing to install in a participant's
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import urllib.error
@@ -91,6 +92,8 @@ class EventClient:
             if exc.code >= 500:
                 raise ServerUnreachable(f"the server failed ({exc.code})") from None
             return exc.code, payload
+        except http.client.HTTPException:  # the server went away in the middle of its answer
+            raise ServerUnreachable("the connection broke before the whole answer came") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ServerUnreachable(str(reason) or type(exc).__name__) from None
