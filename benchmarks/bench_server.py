@@ -133,6 +133,7 @@ def run(folder: Path, args: argparse.Namespace) -> None:
         hints: list[float] = []
         errors = 0
         wall = 0.0
+        server_cpu = 0.0
         for round_ in range(args.rounds):
             for t in teams:
                 trainer_call(url, tokens.trainer, f"/api/v1/admin/teams/{t.id}/reset")
@@ -143,9 +144,10 @@ def run(folder: Path, args: argparse.Namespace) -> None:
                 if args.client == "urllib"
                 else _raw_sender(port, tokens, teams)
             )
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), _cpu_seconds(server.pid)
             results = asyncio.run(_round(plans, send, args.pace, round_))
             wall += time.perf_counter() - t0
+            server_cpu += _cpu_seconds(server.pid) - cpu0
             for kind, status, took in results:
                 (hints if kind == "hint" else checks).append(took)
                 errors += status not in (200, 429)
@@ -167,9 +169,19 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     print(
         f"{len(teams)} teams at once, {args.requests} requests each ({pace}), "
         f"{args.rounds} rounds: {total / wall:.0f} requests/s, {errors} errors"
+        + (f", server CPU {server_cpu / total * 1000:.2f} ms per request" if server_cpu else "")
     )
     print(line("check", checks))
     print(line("hint", hints))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process so far; 0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _round(plans: dict, send, pace: float, round_: int) -> list[tuple[str, int, float]]:
