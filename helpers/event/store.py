@@ -158,7 +158,11 @@ class Store:
         """Run a write in a transaction of its own and commit it; its result, or its
         exception (nothing written). For callers outside the server's event loop."""
         with self._lock:
-            ((result, error),) = self._transaction([job])
+            try:
+                ((result, error),) = self._transaction([job])
+            except Exception:
+                self._rollback()
+                raise
             self._commit()
         if error is not None:
             raise error
@@ -186,13 +190,15 @@ class Store:
                     await loop.run_in_executor(self._committer, self._lock.acquire)
                 try:
                     outcomes = self._transaction([job for job, _ in group])
-                    await loop.run_in_executor(self._committer, self._commit)
-                except Exception as exc:  # the disk failed: nothing of the group is acknowledged
-                    if self._con.in_transaction:
-                        self._con.execute("ROLLBACK")
-                    outcomes = [(None, exc)] * len(group)
-                finally:
+                except Exception as exc:  # the disk failed: nothing of the group is written
+                    self._rollback()
                     self._lock.release()
+                    outcomes = [(None, exc)] * len(group)
+                else:
+                    try:  # the committer releases the lock, even if this task is cancelled
+                        await loop.run_in_executor(self._committer, self._commit, True)
+                    except Exception as exc:  # nothing of the group is acknowledged
+                        outcomes = [(None, exc)] * len(group)
                 for (_, waiter), (result, error) in zip(group, outcomes, strict=True):
                     if waiter.done():  # its request went away
                         continue
@@ -223,14 +229,22 @@ class Store:
                 outcomes.append((result, None))
         return outcomes
 
-    def _commit(self) -> None:
+    def _commit(self, release: bool = False) -> None:
+        """Commit the open transaction (or roll it back if that fails); release the
+        lock afterwards when asked to."""
         try:
             self._con.execute("COMMIT")
+            self.version += 1
         except Exception:
-            if self._con.in_transaction:
-                self._con.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.version += 1
+        finally:
+            if release:
+                self._lock.release()
+
+    def _rollback(self) -> None:
+        if self._con.in_transaction:
+            self._con.execute("ROLLBACK")
 
     # -- reading
 
