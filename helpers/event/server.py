@@ -243,8 +243,8 @@ def create_app(folder: Path) -> Starlette:
 
         return guarded
 
-    # Writes go to the store's writer thread, which commits them in groups; the event loop
-    # serves others meanwhile. The boards and the export, longer, run in Starlette's pool
+    # Writes are committed in groups by the store; the event loop serves others while a
+    # group's commit syncs. The boards and the export, longer, run in Starlette's pool
     # (endpoints that are plain functions).
 
     def scoreboard_page(request: Request) -> Response:
