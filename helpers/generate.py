@@ -339,8 +339,7 @@ def _release_unused() -> None:
     """Hand the chunk's freed Arrow memory back to the system. pyarrow's mimalloc pool
     otherwise keeps it for reuse: at the large scale ~350 MB a process between chunks,
     on top of the next chunk's peak."""
-    if not os.environ.get("XX_NOREL"):  # TEMP
-        pa.default_memory_pool().release_unused()
+    pa.default_memory_pool().release_unused()
 
 
 def _spool(spool: Path, table: str, index: int, rows: pa.Table, totals: dict[str, int]) -> None:
