@@ -203,7 +203,6 @@ def generate(
         raw,
         salt,
         spool,
-        sc.release_memory,
     )
     gaps = injection.cloudtrail_gaps
     db_path = out / "gameday.duckdb"
@@ -299,7 +298,6 @@ def side_week(
     raw: Path,
     salt: str,
     spool: Path,
-    release_memory: bool = False,
 ) -> dict[str, int]:
     """The week's VPC flow records and side sources (web, S3 access, DNS): built, written
     as native files, and spooled as Parquet per catalog table, chunk by chunk. Runs in a
