@@ -159,7 +159,7 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _refused(request: Request, exc: Exception) -> Response:
+async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     headers = {}
     if exc.http == 401:
@@ -169,7 +169,7 @@ def _refused(request: Request, exc: Exception) -> Response:
     return JSONResponse(exc.body(), status_code=exc.http, headers=headers)
 
 
-def _invalid(request: Request, exc: Exception) -> Response:
+async def _invalid(request: Request, exc: Exception) -> Response:
     """What was wrong with a field, without echoing the request (it may hold an answer)."""
     assert isinstance(exc, ValidationError)
     errors = exc.errors(include_input=False, include_url=False)
@@ -181,7 +181,7 @@ def _invalid(request: Request, exc: Exception) -> Response:
     return JSONResponse({"status": "invalid", "message": message[:200]}, 422)
 
 
-def _http_error(request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     names = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     message = str(exc.detail)
