@@ -11,7 +11,9 @@ team's one after another, back to back (``--pace 0``) or at random moments over
 ``urllib`` does; the ``raw`` client (the default) sends it from asyncio, so the client
 takes little of the two cores; ``urllib`` is the notebook's own client, a thread per
 request in flight. Between rounds the trainer resets every team. Prints the median and
-the 99th percentile of the time from connecting to reading the whole answer.
+the 99th percentile of the time from connecting to reading the whole answer, and the
+server's CPU per request (all its worker processes; ``--workers`` as ``gameday serve``
+takes it, default one per core).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def main() -> None:
     parser.add_argument(
         "--client", choices=("raw", "urllib"), default="raw", help="light, or the notebook's"
     )
+    parser.add_argument("--workers", type=int, help="server processes (gameday serve's default)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
@@ -107,7 +110,8 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "helpers.cli", "serve", str(folder), "--port", str(port)],
+        [sys.executable, "-m", "helpers.cli", "serve", str(folder), "--port", str(port)]
+        + (["--workers", str(args.workers)] if args.workers else []),
         cwd=REPO,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -165,6 +169,8 @@ def run(folder: Path, args: argparse.Namespace) -> None:
 
     pace = "back to back" if not args.pace else f"spread over {args.pace:g} s"
     pace += f", {args.client} client"
+    if args.workers:
+        pace += f", {args.workers} server process{'es' if args.workers > 1 else ''}"
     total = len(checks) + len(hints)
     print(
         f"{len(teams)} teams at once, {args.requests} requests each ({pace}), "
@@ -186,12 +192,15 @@ def _run(coroutine):
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process so far; 0 where /proc is not there."""
+    """CPU time (user + system) so far of a process and its children (the server's other
+    workers); 0 where /proc is not there."""
     try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 async def _round(plans: dict, send, pace: float, round_: int) -> list[tuple[str, int, float]]:

@@ -181,13 +181,15 @@ class Server:
                 self.kill()
 
 
-def start_server(folder: Path, port: int | None = None, log: Path | None = None) -> Server:
-    """``gameday serve FOLDER`` on a free loopback port, once it answers."""
+def start_server(
+    folder: Path, port: int | None = None, log: Path | None = None, args: tuple[str, ...] = ()
+) -> Server:
+    """``gameday serve FOLDER [ARGS]`` on a free loopback port, once it answers."""
     port = port or free_port()
     log = log or folder.parent / f"{folder.name}-server-{port}.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "helpers.cli", "serve", str(folder), "--port", str(port)],
+            [sys.executable, "-m", "helpers.cli", "serve", str(folder), "--port", str(port), *args],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -121,6 +121,12 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--port", type=_whole(1), default=8000, help="port (8000)")
     p.add_argument("--certfile", type=Path, default=None, help="HTTPS: the certificate (PEM)")
     p.add_argument("--keyfile", type=Path, default=None, help="HTTPS: its private key (PEM)")
+    p.add_argument(
+        "--workers",
+        type=_whole(1),
+        default=None,
+        help="server processes (Linux: one per core, at most 4; elsewhere 1)",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -169,5 +175,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.port > 65535:
         raise UsageError(f"--port must be 1 to 65535, not {args.port}")
-    serve(args.event_dir, args.host, args.port, args.certfile, args.keyfile)
+    serve(args.event_dir, args.host, args.port, args.certfile, args.keyfile, args.workers)
     return 0

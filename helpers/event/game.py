@@ -16,6 +16,11 @@ one question in a minute), ``not_started``, ``paused``, ``ended``.
 Writes (attempts, hints, the clock, a reset) are coroutines: their jobs wait for the
 store's group commit while the event loop serves others.
 
+Everything that changes lives in the database, not in a :class:`Game`: the clock is read
+back where it is used (parsed again only when it changed), a board is cached against
+the last record and trainer's action written. So several server processes, each with
+a :class:`Game` of its own, play one event.
+
 >>> game = Game.open(Path("events/dec"))  # doctest: +SKIP
 >>> outcome = asyncio.run(  # doctest: +SKIP
 ...     game.attempt("team-01", dataset_id, "leaked-key.q01", "203.0.113.7"))
@@ -25,11 +30,12 @@ store's group commit while the event loop serves others.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +43,7 @@ from helpers.errors import GameDayError, UsageError
 from helpers.event import results
 from helpers.event.clock import ENDED, NOT_STARTED, PAUSED, RUNNING, Clock
 from helpers.event.config import DB_FILE, Event, Team
-from helpers.event.store import Store
+from helpers.event.store import Marks, Store
 from helpers.quiz import unlock
 from helpers.quiz.answers import CORRECT, FORMAT_PROBLEM, PARTIAL, Checker, Entry, UnknownQuestion
 from helpers.quiz.feedback import check_line, hint_note, hint_title, no_more_hints
@@ -91,11 +97,12 @@ class Game:
         self.entries: dict[str, Entry] = dict(next(iter(loaded.values())).entries)
         self.texts = _question_texts(event.scenario)
         store.sync_teams(event.teams)
-        self._clock = store.clock(Clock(rules.minutes * 60, freeze_minutes=rules.freeze_minutes))
+        #: The clock before the trainer's first action.
+        self._unset = Clock(rules.minutes * 60, freeze_minutes=rules.freeze_minutes)
+        #: The stored clock as last read, and its parse.
+        self._clock_memo: tuple[str | None, Clock] = (None, self._unset)
         self._boards: dict[bool, _Board] = {}
         self._board_lock = threading.Lock()
-        #: Counts the resets: a board played back before one is played back anew.
-        self._generation = 0
 
     @classmethod
     def open(cls, folder: Path) -> Game:
@@ -121,11 +128,24 @@ class Game:
         except UnknownQuestion as exc:
             raise Refused(404, "unknown_question", str(exc)) from None
 
-    def _open_for_play(self, now: float, qid: str) -> None:
-        status = self._clock.status(now)
+    def _stored_clock(self, con: sqlite3.Connection | None = None) -> Clock:
+        """The clock as stored (by this process or another); in a write job, pass its
+        connection: the job then sees the clock it will be recorded under."""
+        state = self.store.clock_state(con)
+        memo = self._clock_memo
+        if state != memo[0]:
+            memo = (state, Clock(**json.loads(state)) if state else self._unset)
+            self._clock_memo = memo
+        return memo[1]
+
+    def _open_for_play(self, clock: Clock, now: float, qid: str) -> None:
+        status = clock.status(now)
         if status != RUNNING:
             raise Refused(
-                403, status, f"· {qid}: not recorded: {_CLOSED[status]}", clock=self.clock(now)
+                403,
+                status,
+                f"· {qid}: not recorded: {_CLOSED[status]}",
+                clock=clock.to_public(now),
             )
 
     # -- attempts
@@ -147,7 +167,8 @@ class Game:
 
         def job(con: sqlite3.Connection) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
             now = self.now()
-            self._open_for_play(now, qid)
+            clock = self._stored_clock(con)
+            self._open_for_play(clock, now, qid)
             mine = self.store.records(team.id, qid, con=con)
             solved = score_question(qid, entry.points, entry.hint_costs, mine, self.settings).solved
             if verdict.status == FORMAT_PROBLEM or solved:
@@ -169,7 +190,7 @@ class Game:
                 "digest": verdict.digest,
                 "unlock": unlock_token,
                 "at": now,
-                "elapsed": self._clock.elapsed(now),
+                "elapsed": clock.elapsed(now),
             }
             record["id"] = self.store.insert(con, record)
             if verdict.status != CORRECT:
@@ -242,7 +263,8 @@ class Game:
 
         def job(con: sqlite3.Connection) -> dict[str, Any]:
             now = self.now()
-            self._open_for_play(now, qid)
+            clock = self._stored_clock(con)
+            self._open_for_play(clock, now, qid)
             mine = self.store.records(team.id, qid, con=con)
             used = {r["hint"] for r in mine if r["type"] == "hint"}
             shown = n
@@ -264,7 +286,7 @@ class Game:
                         "hint": shown,
                         "cost": 0 if solved else cost,
                         "at": now,
-                        "elapsed": self._clock.elapsed(now),
+                        "elapsed": clock.elapsed(now),
                     },
                 )
             return {
@@ -321,26 +343,26 @@ class Game:
     # -- the boards
 
     def clock(self, now: float | None = None) -> dict[str, Any]:
-        return self._clock.to_public(self.now() if now is None else now)
+        return self._stored_clock().to_public(self.now() if now is None else now)
 
     def scoreboard(self, live: bool = False) -> dict[str, Any]:
         """The ranking; the public board stops at the freeze, the trainer's (``live``) not.
 
         Each board is a :class:`~helpers.event.results.Playback` fed only the records
-        since it was last asked for (played back anew after a reset or a new freeze), so
-        many pages polling cost little.
+        since it was last asked for (played back anew after a trainer's action, such
+        as a reset, or a new freeze), so many pages polling cost little.
         """
         now = self.now()
-        cutoff = None if live else self._clock.freeze_point(now)
+        clock = self._stored_clock()
+        cutoff = None if live else clock.freeze_point(now)
         with self._board_lock:
+            marks = self.store.marks()
             cached = self._boards.get(live)
             reusable = (
-                cached is not None
-                and cached.cutoff == cutoff
-                and cached.generation == self._generation
+                cached is not None and cached.cutoff == cutoff and cached.marks.admin == marks.admin
             )
-            if reusable and cached.version == self.store.version:
-                return self._board_json(cached.board, live, now)
+            if reusable and cached.marks == marks:
+                return self._board_json(cached.board, clock, live, now)
             playback = (
                 cached.playback
                 if reusable
@@ -348,14 +370,15 @@ class Game:
                     self.event.teams, self.entries, self.settings, self.event.rules.speed_bonus
                 )
             )
-            version = self.store.version
             playback.feed(self.store.records_after(playback.last_id, cutoff))
-            cached = _Board(playback, playback.board(), cutoff, version, self._generation)
+            cached = _Board(playback, playback.board(), cutoff, marks)
             self._boards[live] = cached
-        return self._board_json(cached.board, live, now)
+        return self._board_json(cached.board, clock, live, now)
 
-    def _board_json(self, board: dict[str, Any], live: bool, now: float) -> dict[str, Any]:
-        return {"event": self.event.name, "clock": self.clock(now), "live": live, **board}
+    def _board_json(
+        self, board: dict[str, Any], clock: Clock, live: bool, now: float
+    ) -> dict[str, Any]:
+        return {"event": self.event.name, "clock": clock.to_public(now), "live": live, **board}
 
     # -- the trainer's side
 
@@ -365,12 +388,11 @@ class Game:
         def job(con: sqlite3.Connection) -> float:
             now = self.now()
             try:
-                clock = self._clock.act(action, now, minutes)
+                clock = self._stored_clock(con).act(action, now, minutes)
             except UsageError as exc:
                 raise Refused(409, "conflict", str(exc)) from None
-            self.store.save_clock(con, clock)
+            self.store.save_clock(con, json.dumps(asdict(clock)))
             self.store.log_admin(con, now, action, {"minutes": minutes} if minutes else {})
-            self._clock = clock
             return now
 
         return self.clock(await self.store.arun(job))
@@ -387,7 +409,6 @@ class Game:
             return moved
 
         moved = await self.store.arun(job)
-        self._generation += 1
         return {"team": team_id, "archived": moved}
 
     def export(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -443,8 +464,7 @@ class _Board:
     playback: results.Playback
     board: dict[str, Any]
     cutoff: float | None
-    version: int
-    generation: int
+    marks: Marks
 
 
 def _nth(values: tuple[int, ...], index: int) -> int:

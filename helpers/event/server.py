@@ -26,20 +26,32 @@ malformed JSON) for a field that is not what it should be, 429 over the rate lim
 No response ever holds an answer, a hash or a salt, and a refused request records
 nothing.
 
+On Linux the server runs as several processes on one listening socket (``--workers``,
+by default one per core, at most four): each is a whole server, and they share the
+event through its database (see :mod:`helpers.event.game`). Forty teams at once keep
+one core busy with HTTP and JSON alone; a second process takes the other core.
+
 >>> serve(Path("events/dec"), host="0.0.0.0", port=8000)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import inspect
 import os
+import signal
 import socket
 import sys
+import time
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, ClassVar, TypeVar
 
+import uvicorn
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -70,6 +82,10 @@ from helpers.event.results import to_csv
 MAX_BODY = 64 * 1024
 #: Held locked while a server runs on the event folder.
 LOCK_FILE = ".serve.lock"
+#: The most server processes ``--workers`` starts by default.
+MAX_DEFAULT_WORKERS = 4
+#: How long a server waits for the last one on the same event to finish exiting.
+LOCK_WAIT = 3.0
 STATIC = Path(__file__).with_name("static")
 TRAINER = "\x00trainer"  # not a team id: team ids are [a-z0-9-]
 
@@ -157,6 +173,10 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+# The handlers are coroutines: Starlette runs a plain function in its thread pool, a
+# thread hand-over per refusal (a 401 took three times the CPU).
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
@@ -349,21 +369,35 @@ def bind(host: str, port: int) -> socket.socket:
 
 def _only_server(folder: Path):
     """An exclusive lock on the event folder while a server runs on it (released by the
-    system if the server dies), or a UsageError in one line."""
+    system if the server dies; a server that has just been stopped gets a moment to
+    finish exiting), or a UsageError in one line."""
     Event.load(folder)  # a one-line error for a folder that is not an event
     handle = os.fdopen(os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600), "r+")
     try:
         import fcntl
     except ImportError:  # Windows: no lock
         return handle
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise UsageError(
-            f"another `gameday serve` is serving {folder}: one server per event"
-        ) from None
-    return handle
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except OSError:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise UsageError(
+                    f"another `gameday serve` is serving {folder}: one server per event"
+                ) from None
+            time.sleep(0.05)
+
+
+def default_workers() -> int:
+    """Server processes by default: one per core (at most four) on Linux, where a worker
+    can be made to die with the first (so a killed server frees its port at once); one
+    elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
 
 
 def serve(
@@ -372,53 +406,130 @@ def serve(
     port: int = 8000,
     certfile: Path | None = None,
     keyfile: Path | None = None,
+    workers: int | None = None,
 ) -> None:
-    """Serve the event in ``folder`` until Ctrl+C (or SIGTERM).
+    """Serve the event in ``folder`` until Ctrl+C (or SIGTERM), in ``workers`` processes
+    (default: :func:`default_workers`).
 
     >>> serve(Path("events/dec"), host="0.0.0.0")  # doctest: +SKIP
     """
-    import uvicorn
-
     if (certfile is None) != (keyfile is None):
         raise UsageError("HTTPS needs both --certfile and --keyfile")
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UsageError(f"--workers must be 1 or more, not {workers}")
+    if workers > 1 and not sys.platform.startswith("linux"):
+        raise UsageError("--workers above 1 needs Linux: run one server process here")
     with _only_server(Path(folder)):
         sock = bind(host, port)
         try:
             app = create_app(folder)
             game: Game = app.state.game
+            game.store.detach()  # each worker opens its own connections
             # What start-up loaded (checkers, questions, pandas) lives as long as the
             # server: out of the collector's sight, a full collection is not a 30 ms
-            # pause in the middle of the teams' requests.
+            # pause in the middle of the teams' requests, and the workers share it.
             gc.collect()
             gc.freeze()
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                access_log=False,
+                ssl_certfile=certfile,
+                ssl_keyfile=keyfile,
+                timeout_graceful_shutdown=5,
+            )
+            others = [_fork_worker(config, sock) for _ in range(workers - 1)]
             try:
-                _announce(game, host, port, "https" if certfile else "http")
-                config = uvicorn.Config(
-                    app,
-                    log_level="warning",
-                    access_log=False,
-                    ssl_certfile=certfile,
-                    ssl_keyfile=keyfile,
-                    timeout_graceful_shutdown=5,
-                )
-                uvicorn.Server(config).run(sockets=[sock])
+                _announce(game, host, port, "https" if certfile else "http", workers)
+                _FirstWorker(config, others).run(sockets=[sock])
             finally:
+                _stop(others)
                 game.store.close()
         finally:
             sock.close()
 
 
-def _announce(game: Game, host: str, port: int, scheme: str) -> None:
+class _FirstWorker(uvicorn.Server):
+    """The process ``gameday serve`` started, serving like the others: it passes a stop
+    signal on to them at once and waits for them to finish before it exits."""
+
+    def __init__(self, config: uvicorn.Config, others: list[int]) -> None:
+        super().__init__(config)
+        self.others = others
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        for pid in self.others:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        await asyncio.to_thread(_stop, self.others)
+
+
+def _fork_worker(config: uvicorn.Config, sock: socket.socket) -> int:
+    """Another server process on the same socket; its process id. It dies with this
+    one, even when this one is killed (SIGKILL leaves no chance to tell it)."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == parent:  # else it died already
+            uvicorn.Server(config).run(sockets=[sock])
+        code = 0
+    except KeyboardInterrupt:
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _stop(pids: list[int], timeout: float = 10.0) -> None:
+    """Ask worker processes to stop (SIGTERM: they finish the requests they hold), wait
+    for them, and kill those still there after ``timeout`` seconds."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    waiting = list(pids)
+    while waiting:
+        for pid in list(waiting):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue
+            waiting.remove(pid)
+        if waiting and time.monotonic() > deadline:
+            for pid in waiting:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+            return
+        if waiting:
+            time.sleep(0.05)
+
+
+def _announce(game: Game, host: str, port: int, scheme: str, workers: int = 1) -> None:
     """Where the pages are, on stderr."""
     if host in ("0.0.0.0", "::", ""):
         here = f"{scheme}://<this machine's address>:{port}"
     else:
         here = f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+    processes = f"{workers} server processes; " if workers > 1 else ""
     print(
         f"event {game.event.name}: {len(game.teams)} teams, clock {game.clock()['status']}\n"
         f"scoreboard: {here}/   trainer: {here}/admin "
         f"(token in {game.event.folder / 'tokens.json'})\n"
-        f"the teams' bundles send to {game.event.url}\nCtrl+C stops the server",
+        f"the teams' bundles send to {game.event.url}\n{processes}Ctrl+C stops the server",
         file=sys.stderr,
         flush=True,
     )

@@ -18,6 +18,12 @@ another thread made it wait for the interpreter's lock behind every request (fou
 times its own time). A job that raises writes nothing and gets its exception back; the
 others are committed. Reads use a connection per thread and see what was committed.
 
+Several server processes can share the file (``gameday serve --workers``): a lock on
+``event.sqlite.writer`` (``flock``) passes the writing from one to the next the moment
+it is free, where SQLite's own busy wait would sleep in steps of milliseconds; the
+transaction (``BEGIN IMMEDIATE``) begins under it, so a job reads what the other
+processes committed before it.
+
 >>> store = Store(Path("events/dec/event.sqlite"))  # doctest: +SKIP
 >>> store.run(lambda con: store.insert(con, record))  # doctest: +SKIP
 17
@@ -32,12 +38,15 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from helpers.event.clock import Clock
 from helpers.event.config import Team
+
+try:
+    import fcntl
+except ImportError:  # Windows: one server process, nothing to share the file with
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS teams (
@@ -115,6 +124,14 @@ Job = Callable[[sqlite3.Connection], Any]
 GROUP = 256
 
 
+class Marks(NamedTuple):
+    """The last record and the last trainer's action ever written (ids never reused):
+    what a cached board was computed up to, in whichever process wrote them."""
+
+    records: int
+    admin: int
+
+
 class Store:
     """The event's SQLite database; every method is safe from any thread."""
 
@@ -123,20 +140,28 @@ class Store:
         if not self.path.exists():
             # the WAL and shared-memory files take the database file's mode
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._con = self._connect()
-        self._con.execute("PRAGMA journal_mode = WAL")
-        self._con.executescript(SCHEMA)
+        con = self._connect()
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            con.executescript(SCHEMA)
+        finally:
+            con.close()
+        #: The write connection, and a read connection per thread: opened on first use.
+        self._con: sqlite3.Connection | None = None
         self._readers = threading.local()
         self._all: list[sqlite3.Connection] = []
-        #: One user of the write connection at a time: a group, or a `run`.
+        #: One user of the write connection at a time in this process: a group, or a `run`.
         self._lock = threading.Lock()
+        #: ... and across processes (a file lock, held with ``_lock``): opened on first
+        #: use, as a process's own (a lock shared through a fork would not exclude).
+        self._writer: int | None = None
         #: Syncs each group's commit to disk, off the event loop's thread.
         self._committer = ThreadPoolExecutor(1, thread_name_prefix="event-store-commit")
         #: Jobs waiting for the next group, and whether a task is writing groups.
         self._queued: list[tuple[Job, asyncio.Future[Any]]] = []
         self._committing = False
         self._writing: asyncio.Task[None] | None = None
-        #: Counts the commits: a cached scoreboard is good while it has not moved.
+        #: Counts this process's commits.
         self.version = 0
 
     def _connect(self) -> sqlite3.Connection:
@@ -151,22 +176,90 @@ class Store:
         """Wait for a group being committed, then close every connection."""
         with self._lock:
             self._committer.shutdown()
-            self._con.close()
-            for con in self._all:
+            self._disconnect()
+
+    def detach(self) -> None:
+        """Close the connections (they open again on first use), so that the process can
+        fork: a SQLite connection must not cross a fork. Call it with no write running
+        and before the first group (whose commit starts the committer's thread)."""
+        with self._lock:
+            self._disconnect()
+            self._readers = threading.local()
+
+    def _disconnect(self) -> None:
+        for con in [self._con, *self._all]:
+            if con is not None:
                 con.close()
+        self._con = None
+        self._all = []
+        if self._writer is not None:
+            os.close(self._writer)
+            self._writer = None
+
+    def _writing_con(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = self._connect()
+        return self._con
+
+    # -- taking turns at writing
+
+    def _writer_fd(self) -> int:
+        if self._writer is None:
+            path = self.path.with_name(self.path.name + ".writer")
+            self._writer = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._writer
+
+    def _try_acquire(self) -> bool:
+        """Take the write lock (this process's, then the file's) if both are free now."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._writer_fd(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self._lock.release()
+                return False
+        return True
+
+    def _acquire(self) -> None:
+        """Wait for the write lock and take it (the system wakes this thread when it is
+        free): for a `run`, on its own thread."""
+        self._lock.acquire()
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._writer_fd(), fcntl.LOCK_EX)
+            except BaseException:
+                self._lock.release()
+                raise
+
+    def _wait_until_free(self) -> None:
+        """Wait (off the event loop) until the write lock is free, without taking it:
+        the group takes it when the loop comes round to it, so the lock is never held
+        while a busy loop gets there, and another process waits no longer than it
+        writes."""
+        with self._lock:
+            if fcntl is not None:
+                fcntl.flock(self._writer_fd(), fcntl.LOCK_EX)
+                fcntl.flock(self._writer_fd(), fcntl.LOCK_UN)
+
+    def _release(self) -> None:
+        if fcntl is not None:
+            fcntl.flock(self._writer_fd(), fcntl.LOCK_UN)
+        self._lock.release()
 
     # -- writing
 
     def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run a write in a transaction of its own and commit it; its result, or its
         exception (nothing written). For callers outside the server's event loop."""
-        with self._lock:
-            try:
-                ((result, error),) = self._transaction([job])
-            except Exception:
-                self._rollback()
-                raise
-            self._commit()
+        self._acquire()
+        try:
+            ((result, error),) = self._transaction([job])
+        except Exception:
+            self._rollback()
+            self._release()
+            raise
+        self._commit(release=True)
         if error is not None:
             raise error
         return result
@@ -188,14 +281,15 @@ class Store:
         on the committer's; whatever arrives meanwhile is the next group."""
         try:
             while self._queued:
+                while not self._try_acquire():  # another process's group, or a `run`
+                    await loop.run_in_executor(self._committer, self._wait_until_free)
+                # what queued while waiting joins the group
                 group, self._queued = self._queued[:GROUP], self._queued[GROUP:]
-                if not self._lock.acquire(blocking=False):  # a `run` from another thread
-                    await loop.run_in_executor(self._committer, self._lock.acquire)
                 try:
                     outcomes = self._transaction([job for job, _ in group])
                 except Exception as exc:  # the disk failed: nothing of the group is written
                     self._rollback()
-                    self._lock.release()
+                    self._release()
                     outcomes = [(None, exc)] * len(group)
                 else:
                     try:  # the committer releases the lock, even if this task is cancelled
@@ -216,7 +310,7 @@ class Store:
         """Begin a transaction and run ``jobs`` in it, each in a savepoint of its own:
         one that raises writes nothing and gets its exception back. The caller holds
         the lock and commits."""
-        con = self._con
+        con = self._writing_con()
         con.execute("BEGIN IMMEDIATE")
         outcomes: list[tuple[Any, BaseException | None]] = []
         for job in jobs:
@@ -236,17 +330,17 @@ class Store:
         """Commit the open transaction (or roll it back if that fails); release the
         lock afterwards when asked to."""
         try:
-            self._con.execute("COMMIT")
+            self._writing_con().execute("COMMIT")
             self.version += 1
         except Exception:
             self._rollback()
             raise
         finally:
             if release:
-                self._lock.release()
+                self._release()
 
     def _rollback(self) -> None:
-        if self._con.in_transaction:
+        if self._con is not None and self._con.in_transaction:
             self._con.execute("ROLLBACK")
 
     # -- reading
@@ -274,18 +368,25 @@ class Store:
             )
         )
 
-    def clock(self, default: Clock) -> Clock:
-        """The stored clock, or ``default`` before the first action."""
-        rows = self._query("SELECT state FROM clock WHERE id = 1")
-        return Clock(**json.loads(rows[0]["state"])) if rows else default
+    def clock_state(self, con: sqlite3.Connection | None = None) -> str | None:
+        """The stored clock (JSON), or None before the first action; in a write job,
+        pass its connection."""
+        sql = "SELECT state FROM clock WHERE id = 1"
+        rows = con.execute(sql).fetchall() if con is not None else self._query(sql)
+        return rows[0][0] if rows else None
 
-    def save_clock(self, con: sqlite3.Connection, clock: Clock) -> None:
-        """Store the clock (in a write job)."""
+    def save_clock(self, con: sqlite3.Connection, state: str) -> None:
+        """Store the clock (JSON, in a write job)."""
         con.execute(
             "INSERT INTO clock (id, state) VALUES (1, ?) "
             "ON CONFLICT (id) DO UPDATE SET state = excluded.state",
-            (json.dumps(asdict(clock)),),
+            (state,),
         )
+
+    def marks(self) -> Marks:
+        """The ids of the last record and the last trainer's action written so far."""
+        seqs = {name: seq for name, seq in self._query("SELECT name, seq FROM sqlite_sequence")}
+        return Marks(seqs.get("records", 0), seqs.get("admin_log", 0))
 
     def log_admin(self, con: sqlite3.Connection, at: float, action: str, detail: Any) -> None:
         con.execute(
