@@ -237,7 +237,8 @@ class Store:
         the group takes it when the loop comes round to it, so the lock is never held
         while a busy loop gets there, and another process waits no longer than it
         writes."""
-        with self._lock:
+        with self._lock:  # the file lock is this process's: unlocking it below must not
+            # free a `run` of another thread, so none may hold it meanwhile
             if fcntl is not None:
                 fcntl.flock(self._writer_fd(), fcntl.LOCK_EX)
                 fcntl.flock(self._writer_fd(), fcntl.LOCK_UN)
