@@ -495,26 +495,23 @@ def _fork_worker(config: uvicorn.Config, sock: socket.socket) -> int:
 
 def _stop(pids: list[int], timeout: float = 10.0) -> None:
     """Ask worker processes to stop (SIGTERM: they finish the requests they hold), wait
-    for them, and kill those still there after ``timeout`` seconds."""
+    for them, and kill those still there after ``timeout`` seconds. Those reaped leave
+    ``pids``, so a second call signals no process that has since been given one's id."""
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    waiting = list(pids)
-    while waiting:
-        for pid in list(waiting):
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG)[0] == 0:
-                    continue
-            waiting.remove(pid)
-        if waiting and time.monotonic() > deadline:
-            for pid in waiting:
+    while pids:
+        late = time.monotonic() > deadline
+        for pid in list(pids):
+            if late:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
-            return
-        if waiting:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, 0 if late else os.WNOHANG)[0] == 0:
+                    continue
+            pids.remove(pid)
+        if pids:
             time.sleep(0.05)
 
 
